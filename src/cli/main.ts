@@ -1,0 +1,56 @@
+// The `liasse` command line: one module per command in ./commands/, loaded on demand so that a
+// command's dependencies (PDF, HTTP, …) cost nothing to the others.
+import { ConfigError } from '../config.ts';
+import { UsageError } from './args.ts';
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+type CommandEntry = { summary: string; load: () => Promise<CommandModule> };
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  migrate: { summary: 'Create or upgrade the database schema', load: () => import('./commands/migrate.ts') },
+  'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return [
+    'Liasse — connecteur Chorus Pro pour les collectivités / Chorus Pro connector for French local authorities',
+    '',
+    'Usage: liasse <command> [options]   (liasse <command> --help for its options)',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Configuration comes from environment variables (see README.md); flags override them.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write('liasse 0.1.0\n');
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`liasse: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`liasse ${name}: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`liasse ${name}: ${(error as Error).message}\n`);
+    if (process.env.LIASSE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,26 @@
+// The whole database as Kysely sees it: one entry per table, row types in ./tables/.
+import type {
+  AuditLogTable,
+  ChorusHistoryTable,
+  ChorusServiceTable,
+  InvoiceFileTable,
+  InvoiceLineTable,
+  InvoiceTable,
+  InvoiceVatTable,
+  SequenceTable,
+  StructureTable,
+  TenantTable,
+} from './tables/foundation.ts';
+
+export type Database = {
+  tenants: TenantTable;
+  structures: StructureTable;
+  chorus_services: ChorusServiceTable;
+  invoices: InvoiceTable;
+  invoice_lines: InvoiceLineTable;
+  invoice_vat: InvoiceVatTable;
+  invoice_files: InvoiceFileTable;
+  chorus_history: ChorusHistoryTable;
+  audit_log: AuditLogTable;
+  sequences: SequenceTable;
+};
