@@ -11,6 +11,15 @@ import type {
   StructureTable,
   TenantTable,
 } from './tables/foundation.ts';
+import type {
+  BudgetTable,
+  EngagementTable,
+  ExerciceTable,
+  InvoiceAllocationTable,
+  MarcheTable,
+  ServiceTable,
+  TiersTable,
+} from './tables/referential.ts';
 
 export type Database = {
   tenants: TenantTable;
@@ -23,4 +32,12 @@ export type Database = {
   chorus_history: ChorusHistoryTable;
   audit_log: AuditLogTable;
   sequences: SequenceTable;
+  // referential (0002)
+  budgets: BudgetTable;
+  exercices: ExerciceTable;
+  services: ServiceTable;
+  tiers: TiersTable;
+  marches: MarcheTable;
+  engagements: EngagementTable;
+  invoice_allocations: InvoiceAllocationTable;
 };
