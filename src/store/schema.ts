@@ -20,6 +20,7 @@ import type {
   ServiceTable,
   TiersTable,
 } from './tables/referential.ts';
+import type { InvoiceMatchTable, InvoiceSearchFacetTable, InvoiceSearchTable } from './tables/matching.ts';
 
 export type Database = {
   tenants: TenantTable;
@@ -40,4 +41,8 @@ export type Database = {
   marches: MarcheTable;
   engagements: EngagementTable;
   invoice_allocations: InvoiceAllocationTable;
+  // matching and search (0004)
+  invoice_matches: InvoiceMatchTable;
+  invoice_search: InvoiceSearchTable;
+  invoice_search_facets: InvoiceSearchFacetTable;
 };

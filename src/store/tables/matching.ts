@@ -1,0 +1,71 @@
+// Row types of matching and search (migration 0004). `invoice_search` is the single window's
+// denormalised row per invoice (filters, sort keys, normalised full text); `invoice_search_facets`
+// holds counts per combination of the facet dimensions, kept by triggers, so facet counts over
+// millions of invoices cost a few thousand rows instead of a scan. `invoice_matches` stores the last
+// matching result of each invoice.
+import type { Generated } from 'kysely';
+
+export type InvoiceSearchTable = {
+  /** Integer key: the FTS5 rowid on SQLite, the keyset tiebreaker on both databases. */
+  seq: Generated<number>;
+  invoice_id: string;
+  tenant_id: string;
+  /** Liasse status (copied from invoices by a trigger when it changes). */
+  status: string;
+  /** Chorus status, '' when unknown (copied from invoices by a trigger). */
+  chorus_status: string;
+  supplier_siret: string;
+  /** Supplier name normalised (lower case, no accents): the sort key. */
+  supplier_key: string;
+  supplier_name: string;
+  number: string;
+  amount_ttc_cents: number | null;
+  issue_date: string | null;
+  /** Date the invoice reached the authority (made available, else deposited), YYYY-MM-DD. */
+  received_date: string | null;
+  without_metadata: number;
+  document_type: string;
+  /** Budget code of the confirmed or matched engagement, '' when none. */
+  budget_code: string;
+  /** Exercice of that engagement, 0 when none. */
+  exercice: number;
+  /** Internal service code (services table) or the Chorus service code, '' when none. */
+  service_code: string;
+  /** confirmed | matched | suggested | none | pending (never run). */
+  match_state: string;
+  engagement_numero: string;
+  anomaly: number;
+  /** Anomaly codes separated and surrounded by spaces (" duplicate iban_unknown "), '' when none. */
+  anomaly_codes: string;
+  /** Expiry of the délai global de paiement (YYYY-MM-DD) when computable, else null. */
+  dgp_expiry: string | null;
+  /** The normalised searchable text (ASCII lower case words), also indexed by FTS5 / tsvector. */
+  document: string;
+  indexed_at: string;
+};
+
+export type InvoiceSearchFacetTable = {
+  tenant_id: string;
+  status: string;
+  chorus_status: string;
+  budget_code: string;
+  exercice: number;
+  service_code: string;
+  match_state: string;
+  anomaly: number;
+  without_metadata: number;
+  n: number;
+};
+
+export type InvoiceMatchTable = {
+  invoice_id: string;
+  tenant_id: string;
+  /** matched | suggested | none | confirmed */
+  status: string;
+  engagement_id: string | null;
+  score: number;
+  /** The full MatchResult (candidates, reasons, anomalies, split) as JSON. */
+  result_json: string;
+  anomaly_codes: string;
+  computed_at: string;
+};
