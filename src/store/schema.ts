@@ -1,4 +1,5 @@
 // The whole database as Kysely sees it: one entry per table, row types in ./tables/.
+import type { JobScheduleTable, JobTable, SyncCursorTable, SyncLeaseTable, SyncRunTable } from './tables/sync.ts';
 import type {
   AuditLogTable,
   ChorusHistoryTable,
@@ -33,6 +34,12 @@ export type Database = {
   chorus_history: ChorusHistoryTable;
   audit_log: AuditLogTable;
   sequences: SequenceTable;
+  // sync and jobs (0003)
+  sync_cursors: SyncCursorTable;
+  sync_leases: SyncLeaseTable;
+  sync_runs: SyncRunTable;
+  jobs: JobTable;
+  job_schedules: JobScheduleTable;
   // referential (0002)
   budgets: BudgetTable;
   exercices: ExerciceTable;
