@@ -1,4 +1,15 @@
 // The whole database as Kysely sees it: one entry per table, row types in ./tables/.
+import type {
+  AlertDigestTable,
+  AlertRecipientTable,
+  EliminationItemTable,
+  EliminationProposalTable,
+  LateInterestRateTable,
+  RetentionRuleTable,
+  ShareLinkTable,
+  WebhookDeliveryTable,
+  WebhookEndpointTable,
+} from './tables/archive.ts';
 import type { JobScheduleTable, JobTable, SyncCursorTable, SyncLeaseTable, SyncRunTable } from './tables/sync.ts';
 import type {
   AuditLogTable,
@@ -52,4 +63,14 @@ export type Database = {
   invoice_matches: InvoiceMatchTable;
   invoice_search: InvoiceSearchTable;
   invoice_search_facets: InvoiceSearchFacetTable;
+  // deadlines, alerts, archive, sharing (0007)
+  late_interest_rates: LateInterestRateTable;
+  alert_recipients: AlertRecipientTable;
+  alert_digests: AlertDigestTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  retention_rules: RetentionRuleTable;
+  elimination_proposals: EliminationProposalTable;
+  elimination_items: EliminationItemTable;
+  share_links: ShareLinkTable;
 };
