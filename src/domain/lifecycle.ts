@@ -1,5 +1,6 @@
 // The invoice lifecycle in Liasse, and its mapping to Chorus Pro statuses and to the 2026 reform's
-// lifecycle codes (CDAR 200–213). This file is the one home of these rules.
+// lifecycle codes (CDAR 200–213). This file is the one home of these rules: the state machine
+// (`transition`), what each event publishes to Chorus, and the guards of CCP R2192-27.
 
 export const INVOICE_STATUSES = [
   'received', // integrated from Chorus, not yet looked at
@@ -76,3 +77,314 @@ export const CDAR_CODE_OF_CHORUS_STATUS: Partial<Record<ChorusStatus, number>> =
   A_RECYCLER: 210,
   MISE_EN_PAIEMENT: 211,
 };
+
+/** The reform code of a Liasse status (what a CDAR message would say about the invoice now). */
+export const CDAR_CODE_OF_STATUS: Record<InvoiceStatus, number> = {
+  received: 203,
+  to_process: 203,
+  service_fait: 205,
+  mandated: 204,
+  sent_to_accountant: 204,
+  paid: 211,
+  suspended: 208,
+  completed: 209,
+  to_recycle: 210,
+  rejected: 210,
+};
+
+export const CDAR_LABELS: Record<number, string> = {
+  200: 'Déposée',
+  201: 'Émise par la plateforme',
+  202: 'Reçue par la plateforme',
+  203: 'Mise à disposition',
+  204: 'Prise en charge',
+  205: 'Approuvée',
+  206: 'Approuvée partiellement',
+  207: 'En litige',
+  208: 'Suspendue',
+  209: 'Complétée',
+  210: 'Refusée',
+  211: 'Paiement transmis',
+  212: 'Encaissée',
+  213: 'Rejetée',
+};
+
+export const STATUS_LABELS: Record<InvoiceStatus, string> = {
+  received: 'Reçue',
+  to_process: 'À traiter',
+  service_fait: 'Service fait',
+  mandated: 'Mandatée',
+  sent_to_accountant: 'Transmise au comptable',
+  paid: 'Mise en paiement',
+  suspended: 'Suspendue',
+  completed: 'Complétée par le fournisseur',
+  to_recycle: 'À recycler',
+  rejected: 'Rejetée',
+};
+
+export const CHORUS_STATUS_LABELS: Record<ChorusStatus, string> = {
+  DEPOSEE: 'Déposée',
+  EN_COURS_ACHEMINEMENT: "En cours d'acheminement",
+  MISE_A_DISPOSITION: 'Mise à disposition',
+  A_RECYCLER: 'À recycler',
+  REJETEE: 'Rejetée',
+  SUSPENDUE: 'Suspendue',
+  SERVICE_FAIT: 'Service fait',
+  MANDATEE: 'Mandatée',
+  MISE_A_DISPOSITION_COMPTABLE: 'Mise à disposition du comptable',
+  COMPTABILISEE: 'Comptabilisée',
+  MISE_EN_PAIEMENT: 'Mise en paiement',
+  COMPLETEE: 'Complétée',
+};
+
+// ---------------------------------------------------------------------------------------------
+// The state machine
+
+/**
+ * What happens to an invoice. The first five are decisions taken in Liasse; `mandated`,
+ * `sent_to_accountant`, `paid` come from the mandat chain (and Hélios); `completed` and
+ * `redeposited` come from Chorus (the supplier completed a suspended invoice, or recycled it).
+ */
+export const LIFECYCLE_EVENTS = [
+  'start_processing',
+  'certify_service_fait',
+  'suspend',
+  'reject',
+  'send_to_recycle',
+  'mandated',
+  'mandat_cancelled',
+  'sent_to_accountant',
+  'paid',
+  'completed',
+  'redeposited',
+] as const;
+export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
+
+/** The decisions an agent takes on an invoice (the guided choice, plus service fait). */
+export type DecisionKind = 'suspend' | 'reject' | 'recycle' | 'service_fait';
+
+export const EVENT_OF_DECISION: Record<DecisionKind, LifecycleEvent> = {
+  suspend: 'suspend',
+  reject: 'reject',
+  recycle: 'send_to_recycle',
+  service_fait: 'certify_service_fait',
+};
+
+// Statuses from which the ordonnateur may still act on the invoice before the mandat: Chorus
+// accepts SUSPENDUE, REJETEE, A_RECYCLER, SERVICE_FAIT and MANDATEE from MISE_A_DISPOSITION and
+// COMPLETEE only (API.md §3.3), which is what `received`, `to_process` and `completed` mirror.
+const OPEN: Partial<Record<LifecycleEvent, InvoiceStatus>> = {
+  certify_service_fait: 'service_fait',
+  suspend: 'suspended',
+  reject: 'rejected',
+  send_to_recycle: 'to_recycle',
+  mandated: 'mandated',
+};
+
+/** Allowed transitions: status → event → next status. Anything absent is refused. */
+export const TRANSITIONS: Record<InvoiceStatus, Partial<Record<LifecycleEvent, InvoiceStatus>>> = {
+  received: { start_processing: 'to_process', ...OPEN },
+  to_process: { ...OPEN },
+  completed: { start_processing: 'completed', ...OPEN },
+  // After SERVICE_FAIT Chorus only accepts MANDATEE: a problem found later is handled with the
+  // supplier outside Chorus (avoir) — the invoice can no longer be suspended, rejected or recycled.
+  service_fait: { mandated: 'mandated' },
+  // A mandat cancelled before the comptable took it (rejected bordereau, error) goes back to
+  // service fait; Chorus keeps MANDATEE, and the next mandat's MANDATEE is recognised as reached.
+  mandated: { sent_to_accountant: 'sent_to_accountant', paid: 'paid', mandat_cancelled: 'service_fait' },
+  sent_to_accountant: { paid: 'paid', mandat_cancelled: 'service_fait' },
+  paid: {},
+  suspended: { completed: 'completed' },
+  to_recycle: { redeposited: 'received' },
+  rejected: {},
+};
+
+/** The Chorus status each event publishes with traiterFactureRecue (none for events Chorus told us about). */
+export const CHORUS_STATUS_OF_EVENT: Partial<Record<LifecycleEvent, ChorusStatus>> = {
+  certify_service_fait: 'SERVICE_FAIT',
+  suspend: 'SUSPENDUE',
+  reject: 'REJETEE',
+  send_to_recycle: 'A_RECYCLER',
+  mandated: 'MANDATEE',
+  sent_to_accountant: 'MISE_A_DISPOSITION_COMPTABLE',
+  paid: 'MISE_EN_PAIEMENT',
+};
+
+/** Statuses Hélios transmits itself for authorities whose accounts it keeps: Liasse never posts them there. */
+export const HELIOS_STATUSES: readonly ChorusStatus[] = ['MISE_A_DISPOSITION_COMPTABLE', 'COMPTABILISEE', 'MISE_EN_PAIEMENT'];
+
+/** Chorus statuses that require a motif in traiterFactureRecue. */
+export const MOTIF_REQUIRED: readonly ChorusStatus[] = ['SUSPENDUE', 'REJETEE'];
+
+/** Chorus refuses longer motifs (Pastell truncates to 255). */
+export const MOTIF_MAX_LENGTH = 255;
+
+/** Statuses in which no mandat exists yet: suspension is only allowed there (CCP R2192-27). */
+export const BEFORE_MANDAT: readonly InvoiceStatus[] = ['received', 'to_process', 'completed', 'service_fait', 'suspended', 'to_recycle'];
+
+export const FINAL_STATUSES: readonly InvoiceStatus[] = ['paid', 'rejected'];
+
+export class LifecycleError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'transition' | 'motif' | 'second_suspension' | 'after_mandat' | 'unknown_status',
+  ) {
+    super(message);
+    this.name = 'LifecycleError';
+  }
+}
+
+export type TransitionGuards = {
+  /** The motif sent to the supplier; required for suspend and reject. */
+  motif?: string | null;
+  /** How many times the invoice was already suspended (all cycles together). */
+  previousSuspensions?: number;
+};
+
+export function isInvoiceStatus(value: string): value is InvoiceStatus {
+  return (INVOICE_STATUSES as readonly string[]).includes(value);
+}
+
+function asStatus(value: string): InvoiceStatus {
+  if (!isInvoiceStatus(value)) throw new LifecycleError(`Statut de facture inconnu : « ${value} ».`, 'unknown_status');
+  return value;
+}
+
+const EVENT_LABELS: Record<LifecycleEvent, string> = {
+  start_processing: 'prendre en charge',
+  certify_service_fait: 'certifier le service fait',
+  suspend: 'suspendre',
+  reject: 'rejeter',
+  send_to_recycle: 'renvoyer au recyclage',
+  mandated: 'mandater',
+  mandat_cancelled: 'annuler le mandat',
+  sent_to_accountant: 'transmettre au comptable',
+  paid: 'mettre en paiement',
+  completed: 'marquer complétée',
+  redeposited: 'reprendre après recyclage',
+};
+
+/** Whether `event` is allowed from `from` by the table alone (guards not checked). */
+export function canTransition(from: InvoiceStatus | string, event: LifecycleEvent): boolean {
+  return isInvoiceStatus(from) && TRANSITIONS[from][event] !== undefined;
+}
+
+/** The events allowed from a status, for screens that offer only what is possible. */
+export function allowedEvents(from: InvoiceStatus | string): LifecycleEvent[] {
+  if (!isInvoiceStatus(from)) return [];
+  return Object.keys(TRANSITIONS[from]) as LifecycleEvent[];
+}
+
+/**
+ * THE state machine: the status after `event`, or a LifecycleError whose French message says why
+ * not. Guards: a motif for suspend and reject; one suspension only, and only before the mandat.
+ */
+export function transition(from: InvoiceStatus | string, event: LifecycleEvent, guards: TransitionGuards = {}): InvoiceStatus {
+  const status = asStatus(from);
+  if (event === 'suspend') {
+    if (!BEFORE_MANDAT.includes(status) || FINAL_STATUSES.includes(status)) {
+      throw new LifecycleError(
+        `Suspension impossible : la facture est « ${STATUS_LABELS[status]} » ; une facture ne peut être suspendue qu'avant le mandatement (CCP R2192-27).`,
+        'after_mandat',
+      );
+    }
+    if ((guards.previousSuspensions ?? 0) > 0) {
+      throw new LifecycleError(
+        "Suspension impossible : cette facture a déjà été suspendue une fois, et le délai de paiement ne peut être suspendu qu'une seule fois (CCP R2192-27). Rejetez-la ou renvoyez-la au recyclage.",
+        'second_suspension',
+      );
+    }
+  }
+  const next = TRANSITIONS[status][event];
+  if (next === undefined) {
+    throw new LifecycleError(
+      `Action impossible : on ne peut pas ${EVENT_LABELS[event]} une facture « ${STATUS_LABELS[status]} ».`,
+      'transition',
+    );
+  }
+  const chorus = CHORUS_STATUS_OF_EVENT[event];
+  if (chorus && MOTIF_REQUIRED.includes(chorus) && !(guards.motif ?? '').trim()) {
+    throw new LifecycleError(`Un motif est obligatoire pour ${EVENT_LABELS[event]} une facture (il est transmis au fournisseur).`, 'motif');
+  }
+  return next;
+}
+
+/** Same as `transition`, named for callers that only want the next status. */
+export const nextStatus = transition;
+
+/** The Chorus status an event publishes (undefined: nothing to publish). */
+export function chorusStatusOfEvent(event: LifecycleEvent): ChorusStatus | undefined {
+  return CHORUS_STATUS_OF_EVENT[event];
+}
+
+/**
+ * The Chorus status to publish for an event, for an authority whose accounts Hélios keeps or not:
+ * Hélios transmits MISE_A_DISPOSITION_COMPTABLE and MISE_EN_PAIEMENT itself.
+ */
+export function statusToPublish(event: LifecycleEvent, heliosKeepsAccounts: boolean): ChorusStatus | undefined {
+  const chorus = CHORUS_STATUS_OF_EVENT[event];
+  if (chorus && heliosKeepsAccounts && HELIOS_STATUSES.includes(chorus)) return undefined;
+  return chorus;
+}
+
+// Progress within one processing cycle, to tell a Chorus status that is ahead of ours (Hélios
+// paid it, someone acted on the portal) from one that is behind (our decision is not published yet).
+const RANK: Record<InvoiceStatus, number> = {
+  received: 0,
+  to_process: 1,
+  completed: 1,
+  service_fait: 2,
+  suspended: 2,
+  to_recycle: 2,
+  mandated: 3,
+  sent_to_accountant: 4,
+  paid: 5,
+  rejected: 5,
+};
+
+/**
+ * The Liasse status after the sync saw `chorusStatus` on an invoice that is `from` here; never
+ * throws. The supplier completing (COMPLETEE) or recycling (back to DEPOSEE…MISE_A_DISPOSITION)
+ * opens a new cycle; a Chorus status ahead of ours wins; one behind ours (a decision taken here
+ * and not yet published) leaves ours alone.
+ */
+export function statusAfterChorus(from: InvoiceStatus | string, chorusStatus: string): InvoiceStatus {
+  if (!isInvoiceStatus(from)) return statusFromChorus(chorusStatus);
+  const target = statusFromChorus(chorusStatus);
+  if (target === from) return from;
+  if (from === 'suspended' && chorusStatus === 'COMPLETEE') return 'completed';
+  if (from === 'to_recycle' && ['DEPOSEE', 'EN_COURS_ACHEMINEMENT', 'MISE_A_DISPOSITION'].includes(chorusStatus)) return 'received';
+  if (FINAL_STATUSES.includes(from)) return from;
+  if (chorusStatus === 'COMPLETEE' && from !== 'suspended') return RANK[from] > RANK.completed ? from : 'completed';
+  return RANK[target] > RANK[from] ? target : from;
+}
+
+/** The lifecycle event a Chorus status reports, when it is one (for timelines and the sync). */
+export function eventFromChorus(chorusStatus: string): LifecycleEvent | undefined {
+  switch (chorusStatus) {
+    case 'SERVICE_FAIT':
+      return 'certify_service_fait';
+    case 'SUSPENDUE':
+      return 'suspend';
+    case 'REJETEE':
+      return 'reject';
+    case 'A_RECYCLER':
+      return 'send_to_recycle';
+    case 'MANDATEE':
+      return 'mandated';
+    case 'MISE_A_DISPOSITION_COMPTABLE':
+    case 'COMPTABILISEE':
+      return 'sent_to_accountant';
+    case 'MISE_EN_PAIEMENT':
+      return 'paid';
+    case 'COMPLETEE':
+      return 'completed';
+    default:
+      return undefined;
+  }
+}
+
+/** CDAR code of a Chorus status, or undefined when the reform has none for it. */
+export function cdarCodeOfChorus(chorusStatus: string): number | undefined {
+  return isChorusStatus(chorusStatus) ? CDAR_CODE_OF_CHORUS_STATUS[chorusStatus] : undefined;
+}

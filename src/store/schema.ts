@@ -23,6 +23,7 @@ import type {
   StructureTable,
   TenantTable,
 } from './tables/foundation.ts';
+import type { PublishAttemptTable, PublishOutboxTable, PublishSettingsTable } from './tables/publish.ts';
 import type {
   BudgetTable,
   EngagementTable,
@@ -73,4 +74,8 @@ export type Database = {
   elimination_proposals: EliminationProposalTable;
   elimination_items: EliminationItemTable;
   share_links: ShareLinkTable;
+  // publish (0006)
+  publish_outbox: PublishOutboxTable;
+  publish_attempts: PublishAttemptTable;
+  publish_settings: PublishSettingsTable;
 };
