@@ -1,5 +1,13 @@
 // The whole database as Kysely sees it: one entry per table, row types in ./tables/.
 import type {
+  AcquitTable,
+  BordereauMandatTable,
+  BordereauTable,
+  MandatLineTable,
+  MandatPjTable,
+  MandatTable,
+} from './tables/mandats.ts';
+import type {
   AlertDigestTable,
   AlertRecipientTable,
   EliminationItemTable,
@@ -78,4 +86,11 @@ export type Database = {
   publish_outbox: PublishOutboxTable;
   publish_attempts: PublishAttemptTable;
   publish_settings: PublishSettingsTable;
+  // mandats (0005)
+  mandats: MandatTable;
+  mandat_lines: MandatLineTable;
+  mandat_pjs: MandatPjTable;
+  bordereaux: BordereauTable;
+  bordereau_mandats: BordereauMandatTable;
+  acquits: AcquitTable;
 };
