@@ -30,6 +30,10 @@ export type Party = {
   /** 14-digit SIRET when one can be derived (scheme 0009, or a 14-digit legal id). */
   siret: string | null;
   address: PostalAddress | null;
+  /** BT-34 / BT-49 electronic address (optional: added by the format readers). */
+  electronicAddress?: PartyIdentifier | null;
+  /** BT-32 seller tax registration (not VAT) identifier. */
+  taxRegistrationId?: string | null;
 };
 
 export type PaymentInstructions = {
@@ -39,6 +43,10 @@ export type PaymentInstructions = {
   accountName: string | null; // BT-85
   remittanceInfo: string | null; // BT-83
   terms: string | null; // BT-20
+  /** BT-87 payment card primary account number (masked). */
+  cardAccount?: string | null;
+  /** BT-89 direct debit mandate reference. */
+  mandateReference?: string | null;
 };
 
 export type DocumentTotals = {
@@ -73,6 +81,15 @@ export type InvoiceLine = {
   vatCategory: string | null; // BT-151
   vatRate: DecimalString | null; // BT-152
   orderLineReference: string | null; // BT-132
+  // Optional terms added by the format readers, used by the EN 16931 rules.
+  grossPrice?: DecimalString | null; // BT-148
+  priceBaseQuantity?: DecimalString | null; // BT-149
+  periodStart?: IsoDate | null; // BT-134
+  periodEnd?: IsoDate | null; // BT-135
+  allowancesCharges?: DocumentAllowanceCharge[]; // BG-27 / BG-28
+  standardId?: PartyIdentifier | null; // BT-157
+  classifications?: PartyIdentifier[]; // BT-158
+  attributes?: { name: string | null; value: string | null }[]; // BG-32
 };
 
 export type DocumentAllowanceCharge = {
@@ -81,6 +98,9 @@ export type DocumentAllowanceCharge = {
   reason: string | null; // BT-97 / BT-104
   vatCategory: string | null;
   vatRate: DecimalString | null;
+  reasonCode?: string | null; // BT-98 / BT-105
+  baseAmount?: DecimalString | null; // BT-93 / BT-100
+  percentage?: DecimalString | null; // BT-94 / BT-101
 };
 
 /** A file carried with the invoice (BG-24, a pivot PJ, a PDF's embedded file). */
@@ -92,6 +112,8 @@ export type InvoiceAttachment = {
   description: string | null;
   /** Chorus pivot PJ type: "01" original invoice, "02" complementary attachment. */
   chorusType: string | null;
+  /** BT-122 supporting document reference, when the attachment comes from BG-24. */
+  reference?: string | null;
 };
 
 export type Invoice = {
@@ -123,6 +145,17 @@ export type Invoice = {
   text: string | null;
   /** True when no structured data was found: a PDF-only deposit ("sans métadonnée"). */
   withoutMetadata: boolean;
+  // Optional terms added by the format readers (absent on models built elsewhere).
+  businessProcess?: string | null; // BT-23
+  taxCurrency?: string | null; // BT-6
+  taxTotalInTaxCurrency?: DecimalString | null; // BT-111
+  vatPointDate?: IsoDate | null; // BT-7
+  vatPointDateCode?: string | null; // BT-8
+  invoicingPeriod?: { start: IsoDate | null; end: IsoDate | null } | null; // BG-14
+  delivery?: { date: IsoDate | null; countryCode: string | null; hasAddress: boolean } | null; // BG-13 / BG-15
+  taxRepresentative?: Party | null; // BG-11
+  /** BG-3 preceding invoices as found, including those missing their number (BR-55). */
+  precedingInvoiceReferences?: { id: string | null; issueDate: IsoDate | null }[];
 };
 
 export function emptyParty(): Party {

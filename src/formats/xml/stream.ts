@@ -1,0 +1,179 @@
+// Streaming XML mapping on saxes: no generic object tree is built. Each reader registers handlers
+// keyed by the element path relative to the root, written with local names only
+// ("AccountingSupplierParty/Party/PartyName/Name"), so that prefixes chosen by the producer do not
+// matter. Hostile input is refused here once for every format: any DOCTYPE (hence any DTD, entity
+// declaration or external entity: saxes never resolves entities beyond the five predefined ones),
+// nesting deeper than the limit, and reads running past their deadline.
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+
+import { InvoiceFormatError } from '../errors.ts';
+import type { Deadline, Limits } from '../limits.ts';
+
+export type XmlAttributes = Record<string, string>;
+
+/**
+ * Handlers of one format, built once per module (not per read) and keyed by relative path.
+ * `close` handlers receive the element's text (all descendant text, concatenated); `end` handlers
+ * only mark the end of a group; `stream` handlers receive the text chunk by chunk (base64 payloads).
+ */
+export type XmlMapping<S> = {
+  open: Map<string, (state: S, attributes: XmlAttributes) => void>;
+  close: Map<string, (state: S, text: string, attributes: XmlAttributes) => void>;
+  end: Map<string, (state: S) => void>;
+  stream: Map<string, (state: S, chunk: string, attributes: XmlAttributes) => void>;
+};
+
+export function emptyMapping<S>(): XmlMapping<S> {
+  return { open: new Map(), close: new Map(), end: new Map(), stream: new Map() };
+}
+
+export type XmlRoot = { localName: string; namespace: string | null; attributes: XmlAttributes };
+
+const CHUNK = 1 << 20;
+
+export function localName(qualified: string): string {
+  const colon = qualified.indexOf(':');
+  return colon < 0 ? qualified : qualified.slice(colon + 1);
+}
+
+export function prefixOf(qualified: string): string | null {
+  const colon = qualified.indexOf(':');
+  return colon < 0 ? null : qualified.slice(0, colon);
+}
+
+/** Refuses a DOCTYPE before the parser sees it (saxes would only report it after reading it). */
+function assertNoDoctype(text: string, file: string): void {
+  let index = 0;
+  for (;;) {
+    index = text.indexOf('<', index);
+    if (index < 0) return;
+    if (text.charCodeAt(index + 1) === 0x3f /* ? */) {
+      index = text.indexOf('?>', index);
+    } else if (text.startsWith('<!--', index)) {
+      index = text.indexOf('-->', index);
+    } else {
+      if (/^<!DOCTYPE/i.test(text.slice(index, index + 9))) {
+        throw new InvoiceFormatError(file, 'the DOCTYPE declaration', 'is refused: DTDs and entity declarations are never processed in an invoice');
+      }
+      return;
+    }
+    if (index < 0) return;
+  }
+}
+
+/**
+ * Parses `text`, calling `choose` with the root element to get the mapping and its state, then the
+ * mapping's handlers. Throws InvoiceFormatError naming the file, the element and the broken rule.
+ */
+export function streamXml<S>(
+  text: string,
+  file: string,
+  limits: Limits,
+  deadline: Deadline,
+  choose: (root: XmlRoot) => { mapping: XmlMapping<S>; state: S },
+): { root: XmlRoot; state: S } {
+  assertNoDoctype(text, file);
+  const parser = new SaxesParser({ xmlns: false, position: false });
+  let mapping: XmlMapping<S> | null = null;
+  let state: S | null = null;
+  let root: XmlRoot | null = null;
+  const paths: string[] = [];
+  let path = '';
+  let depth = 0;
+  // Text is collected only inside elements that have a close or stream handler.
+  let collecting = 0;
+  let textParts: string[] = [];
+  let collectAttributes: XmlAttributes = {};
+  let streaming: ((state: S, chunk: string, attributes: XmlAttributes) => void) | null = null;
+  let failure: Error | null = null;
+
+  parser.on('doctype', () => {
+    throw new InvoiceFormatError(file, 'the DOCTYPE declaration', 'is refused: DTDs and entity declarations are never processed in an invoice');
+  });
+  parser.on('opentag', (node: SaxesTagPlain) => {
+    depth += 1;
+    if (depth > limits.maxXmlDepth) {
+      throw new InvoiceFormatError(file, `element <${node.name}>`, `is nested deeper than the limit of ${limits.maxXmlDepth} levels`);
+    }
+    const attributes = node.attributes as XmlAttributes;
+    if (mapping === null) {
+      const prefix = prefixOf(node.name);
+      const namespace = attributes[prefix === null ? 'xmlns' : `xmlns:${prefix}`] ?? null;
+      root = { localName: localName(node.name), namespace, attributes };
+      const chosen = choose(root);
+      mapping = chosen.mapping;
+      state = chosen.state;
+      paths.push('');
+      path = '';
+      return;
+    }
+    paths.push(path);
+    const name = localName(node.name);
+    path = path === '' ? name : `${path}/${name}`;
+    const open = mapping.open.get(path);
+    if (open) open(state as S, attributes);
+    if (collecting === 0) {
+      if (mapping.close.has(path)) {
+        collecting = depth;
+        textParts = [];
+        collectAttributes = attributes;
+      } else {
+        const stream = mapping.stream.get(path);
+        if (stream) {
+          streaming = stream;
+          collecting = depth;
+          collectAttributes = attributes;
+        }
+      }
+    }
+  });
+  const onText = (chunk: string): void => {
+    if (collecting === 0) return;
+    if (streaming) streaming(state as S, chunk, collectAttributes);
+    else textParts.push(chunk);
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
+  parser.on('closetag', () => {
+    if (collecting === depth) {
+      collecting = 0;
+      if (streaming) {
+        streaming = null;
+      } else {
+        const close = mapping!.close.get(path);
+        if (close) close(state as S, textParts.length === 1 ? textParts[0]! : textParts.join(''), collectAttributes);
+      }
+      textParts = [];
+    }
+    if (mapping) {
+      const end = mapping.end.get(path);
+      if (end) end(state as S);
+    }
+    depth -= 1;
+    path = paths.pop() ?? '';
+  });
+  parser.on('error', (error: Error) => {
+    failure ??= error;
+    throw error;
+  });
+
+  try {
+    if (text.length <= CHUNK) {
+      parser.write(text);
+    } else {
+      for (let offset = 0; offset < text.length; offset += CHUNK) {
+        if (deadline.expired()) {
+          throw new InvoiceFormatError(file, 'the XML document', `could not be read within the time limit of ${deadline.timeoutMs} ms`);
+        }
+        parser.write(text.slice(offset, offset + CHUNK));
+      }
+    }
+    parser.close();
+  } catch (error) {
+    if (error instanceof InvoiceFormatError) throw error;
+    const message = ((failure ?? error) as Error).message.replace(/\s+/g, ' ').replace(/\.$/, '');
+    throw new InvoiceFormatError(file, 'the XML document', `is not well-formed (${message})`, { cause: error });
+  }
+  if (root === null || state === null) throw new InvoiceFormatError(file, 'the XML document', 'has no root element');
+  return { root, state };
+}
