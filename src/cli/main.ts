@@ -8,6 +8,12 @@ type CommandEntry = { summary: string; load: () => Promise<CommandModule> };
 
 export const COMMANDS: Record<string, CommandEntry> = {
   migrate: { summary: 'Create or upgrade the database schema', load: () => import('./commands/migrate.ts') },
+  serve: { summary: 'Start the web application, the API and the scheduled workers', load: () => import('./commands/serve.ts') },
+  demo: { summary: 'Start a demonstration: simulator, seeded authority, synced invoices, web app (npm start)', load: () => import('./commands/demo.ts') },
+  users: { summary: 'users create|grant|list|password: local accounts and their roles per collectivité', load: () => import('./commands/users.ts') },
+  decide: { summary: 'decide suspend|reject|recycle|service-fait: take a decision on an invoice (reasons: decide reasons)', load: () => import('./commands/decide.ts') },
+  publish: { summary: 'Post decided statuses to Chorus Pro (--until-idle, --failures, --retry ID)', load: () => import('./commands/publish.ts') },
+  timeline: { summary: 'timeline ID: everything that happened to one invoice', load: () => import('./commands/timeline.ts') },
   'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
 };
 

@@ -42,6 +42,7 @@ import type {
   TiersTable,
 } from './tables/referential.ts';
 import type { InvoiceMatchTable, InvoiceSearchFacetTable, InvoiceSearchTable } from './tables/matching.ts';
+import type { LoginFailureTable, SavedViewTable, SessionTable, UserGrantTable, UserTable } from './tables/users.ts';
 
 export type Database = {
   tenants: TenantTable;
@@ -93,4 +94,10 @@ export type Database = {
   bordereaux: BordereauTable;
   bordereau_mandats: BordereauMandatTable;
   acquits: AcquitTable;
+  // users (0008)
+  users: UserTable;
+  user_grants: UserGrantTable;
+  sessions: SessionTable;
+  login_failures: LoginFailureTable;
+  saved_views: SavedViewTable;
 };
