@@ -14,6 +14,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   decide: { summary: 'decide suspend|reject|recycle|service-fait: take a decision on an invoice (reasons: decide reasons)', load: () => import('./commands/decide.ts') },
   publish: { summary: 'Post decided statuses to Chorus Pro (--until-idle, --failures, --retry ID)', load: () => import('./commands/publish.ts') },
   timeline: { summary: 'timeline ID: everything that happened to one invoice', load: () => import('./commands/timeline.ts') },
+  import: { summary: 'import budgets|tiers|engagements FILE: the referential from the accounting software (CSV or JSON)', load: () => import('./commands/import.ts') },
   'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
 };
 
