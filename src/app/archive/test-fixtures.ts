@@ -96,3 +96,30 @@ export async function attachFiles(
   }
   return digests;
 }
+
+/** A budget, tiers, engagement, a mandat on the invoice and a sent bordereau with its PES file. */
+export async function insertMandat(
+  db: Kysely<Database>,
+  blobs: BlobStore,
+  tenantId: string,
+  invoiceId: string,
+  options: { numero?: number; exercice?: number; bordereauNumero?: number; createdAt?: string } = {},
+): Promise<{ mandatId: string; bordereauId: string; pesSha256: string }> {
+  const now = options.createdAt ?? new Date().toISOString();
+  const exercice = options.exercice ?? 2024;
+  const budgetId = newId();
+  await db.insertInto('budgets').values({ id: budgetId, tenant_id: tenantId, code: `B${budgetId.slice(-6)}`, label: 'Budget principal', siret: '21310054700013', vat_regime: 'TTC', nomenclature: 'M57', codcol: null, codbud: null, idpost: null, created_at: now, updated_at: now }).execute();
+  const tiersId = newId();
+  await db.insertInto('tiers').values({ id: tiersId, tenant_id: tenantId, siret: '73282932000074', siren: '732829320', vat_id: null, name: 'Fournisseur SARL', address: null, ibans_json: '[]', created_at: now, updated_at: now }).execute();
+  const engagementId = newId();
+  await db.insertInto('engagements').values({ id: engagementId, tenant_id: tenantId, numero: 'EJ-1', numero_normalized: 'EJ1', exercice, budget_id: budgetId, tiers_id: tiersId, service_code: null, section: 'F', chapitre: '011', nature: '6068', fonction: null, operation: null, objet: 'Fournitures', marche: null, amount_ttc_cents: 500000, amount_ht_cents: null, liquidated_ttc_cents: 120000, liquidated_ht_cents: 0, status: 'open', created_at: now, updated_at: now }).execute();
+  const pes = await blobs.put(Buffer.from(`<?xml version="1.0"?><PES_Aller><Bordereau numero="${options.bordereauNumero ?? 1}"/></PES_Aller>`));
+  const bordereauId = newId();
+  const numero = options.numero ?? 12;
+  await db.insertInto('bordereaux').values({ id: bordereauId, tenant_id: tenantId, budget_id: budgetId, exercice, numero: options.bordereauNumero ?? 1, typ_bord: '01', status: 'accepted', mandat_count: 1, total_ht: '1000.00', total_tva: '200.00', total_ttc: '1200.00', total_ht_cents: 100000, total_tva_cents: 20000, total_ttc_cents: 120000, pes_filename: `PES_Aller_${bordereauId.slice(-8)}.xml`, pes_sha256: pes.sha256, pes_size: pes.size, channel: null, transmission_id: null, transmission_status: null, rejection_reason: null, created_by: 'cli', created_at: now, updated_at: now, sent_at: now, acknowledged_at: now }).execute();
+  const mandatId = newId();
+  await db.insertInto('mandats').values({ id: mandatId, tenant_id: tenantId, budget_id: budgetId, exercice, numero, kind: 'ordinaire', status: 'accepted', bordereau_id: bordereauId, tiers_id: tiersId, invoice_id: invoiceId, original_mandat_id: null, objet: 'Fournitures de bureau', service_code: null, typ_pce: '01', nat_pce: '01', mode_reglement: '03', iban: null, bic: null, account_holder: null, invoice_numbers: null, vat_regime: 'TTC', amount_ht: '1000.00', amount_tva: '200.00', amount_ttc: '1200.00', amount_ht_cents: 100000, amount_tva_cents: 20000, amount_ttc_cents: 120000, liquidated_cents: 120000, dgp_start: '2024-03-01', dgp_expiry: '2024-03-31', dgp_days: 30, reason: null, correction_reason: null, created_by: 'cli', created_at: now, updated_at: now, sent_at: now, acknowledged_at: now }).execute();
+  await db.insertInto('mandat_lines').values({ mandat_id: mandatId, line_no: 1, invoice_id: invoiceId, engagement_id: engagementId, invoice_number: null, section: 'F', chapitre: '011', nature: '6068', fonction: null, operation: null, amount_ht: '1000.00', amount_tva: '200.00', amount_ttc: '1200.00', amount_ht_cents: 100000, amount_tva_cents: 20000, amount_ttc_cents: 120000, liquidated_cents: 120000 }).execute();
+  await db.insertInto('bordereau_mandats').values({ bordereau_id: bordereauId, mandat_id: mandatId, position: 1 }).execute();
+  return { mandatId, bordereauId, pesSha256: pes.sha256 };
+}
