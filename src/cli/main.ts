@@ -7,6 +7,8 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 type CommandEntry = { summary: string; load: () => Promise<CommandModule> };
 
 export const COMMANDS: Record<string, CommandEntry> = {
+  parse: { summary: 'Read invoice files (UBL, CII, Factur-X, pivot, PDF) and print their data', load: () => import('./commands/parse.ts') },
+  validate: { summary: 'Check an invoice against the XSD and the EN 16931 rules', load: () => import('./commands/validate.ts') },
   migrate: { summary: 'Create or upgrade the database schema', load: () => import('./commands/migrate.ts') },
   serve: { summary: 'Start the web application, the API and the scheduled workers', load: () => import('./commands/serve.ts') },
   demo: { summary: 'Start a demonstration: simulator, seeded authority, synced invoices, web app (npm start)', load: () => import('./commands/demo.ts') },
