@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   publish: { summary: 'Post decided statuses to Chorus Pro (--until-idle, --failures, --retry ID)', load: () => import('./commands/publish.ts') },
   timeline: { summary: 'timeline ID: everything that happened to one invoice', load: () => import('./commands/timeline.ts') },
   import: { summary: 'import budgets|tiers|engagements FILE: the referential from the accounting software (CSV or JSON)', load: () => import('./commands/import.ts') },
+  match: { summary: 'match [--json]: match pending invoices to engagements, with reasons and anomalies (confirm: match confirm ID)', load: () => import('./commands/match.ts') },
   'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
 };
 
