@@ -18,6 +18,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
   timeline: { summary: 'timeline ID: everything that happened to one invoice', load: () => import('./commands/timeline.ts') },
   import: { summary: 'import budgets|tiers|engagements FILE: the referential from the accounting software (CSV or JSON)', load: () => import('./commands/import.ts') },
   match: { summary: 'match [--json]: match pending invoices to engagements, with reasons and anomalies (confirm: match confirm ID)', load: () => import('./commands/match.ts') },
+  sync: { summary: 'Synchronise invoices from Chorus Pro (--json, --since, --history-only, --retry-quarantined)', load: () => import('./commands/sync.ts') },
+  worker: { summary: 'Run background jobs: the scheduled sync and every registered job', load: () => import('./commands/worker.ts') },
+  invoices: { summary: 'invoices list|show|retry: the invoices taken in from Chorus Pro', load: () => import('./commands/invoices.ts') },
+  tenant: { summary: 'tenant list|create|set-chorus|check: collectivités and their Chorus Pro connection', load: () => import('./commands/tenant.ts') },
   'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
 };
 
