@@ -18,6 +18,10 @@ export const JOBS: Record<string, JobDefinition> = {
     handler: async (context, queue, log) => (await import('../sync/jobs.ts')).syncAllHandler(context, queue, log),
     everyMinutes: (config) => config.syncIntervalMinutes,
   },
+  publish: {
+    handler: async (context, _queue, log) => (await import('../publish/jobs.ts')).publishHandler(context, log),
+    everyMinutes: () => 1,
+  },
   'sync-tenant': {
     handler: async (context, _queue, log) => (await import('../sync/jobs.ts')).syncTenantHandler(context, log),
   },

@@ -75,6 +75,37 @@ const ATTEMPT_OUTCOME_TITLES: Record<string, string> = {
   skipped: 'non publiée',
 };
 
+const PARIS = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Paris',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+function parisOffsetMs(utcMs: number): number {
+  const parts = Object.fromEntries(PARIS.formatToParts(new Date(utcMs)).map((part) => [part.type, part.value]));
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/**
+ * Chorus instants are Paris local times without a zone ("YYYY-MM-DDTHH:mm:ss", as the sync stores
+ * them); Liasse's are UTC. Both become UTC ISO strings so that one order holds across sources.
+ */
+export function chorusInstantToUtc(value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value.trim());
+  if (!match) return value;
+  const [, year, month, day, hours = '00', minutes = '00', seconds = '00'] = match;
+  const local = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hours), Number(minutes), Number(seconds));
+  let utc = local - parisOffsetMs(local);
+  utc = local - parisOffsetMs(utc); // the offset at the real instant (DST changes)
+  return new Date(utc).toISOString();
+}
+
 function chorusLabel(status: string): string {
   return isChorusStatus(status) ? CHORUS_STATUS_LABELS[status] : status;
 }
@@ -144,7 +175,9 @@ export async function getInvoiceTimeline(db: Kysely<Database>, invoiceId: string
   ]);
 
   // Cycle boundaries from Chorus: an action belongs to the cycle of the last Chorus status before it.
-  const boundaries = history.map((row) => ({ at: row.at, cycle: Number(row.cycle) }));
+  const boundaries = history
+    .map((row) => ({ at: chorusInstantToUtc(row.at), cycle: Number(row.cycle) }))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.cycle - b.cycle));
   const cycleAt = (at: string): number => {
     let cycle = boundaries[0]?.cycle ?? 1;
     for (const boundary of boundaries) {
@@ -160,7 +193,7 @@ export async function getInvoiceTimeline(db: Kysely<Database>, invoiceId: string
   for (const row of history) {
     push(
       {
-        at: row.at,
+        at: chorusInstantToUtc(row.at),
         kind: 'chorus',
         title: `Chorus Pro : ${chorusLabel(row.status)}`,
         detail: row.comment?.trim() ? row.comment : null,
@@ -169,7 +202,7 @@ export async function getInvoiceTimeline(db: Kysely<Database>, invoiceId: string
         code: row.status,
         cdar: isChorusStatus(row.status) ? (CDAR_CODE_OF_CHORUS_STATUS[row.status] ?? null) : null,
         source: { table: 'chorus_history', id: row.id },
-        data: null,
+        data: { chorusLocalTime: row.at },
       },
       0,
     );
