@@ -22,6 +22,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   worker: { summary: 'Run background jobs: the scheduled sync and every registered job', load: () => import('./commands/worker.ts') },
   invoices: { summary: 'invoices list|show|retry: the invoices taken in from Chorus Pro', load: () => import('./commands/invoices.ts') },
   tenant: { summary: 'tenant list|create|set-chorus|check: collectivités and their Chorus Pro connection', load: () => import('./commands/tenant.ts') },
+  deadlines: { summary: 'deadlines [list|show|interest|rates]: délai global de paiement, late invoices, intérêts moratoires (--json)', load: () => import('./commands/deadlines.ts') },
+  verify: { summary: 'Re-hash every stored file and check every reference; exit 1 naming what is wrong', load: () => import('./commands/verify.ts') },
   'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
 };
 
