@@ -227,6 +227,8 @@ async function processRow(context: AppContext, settings: Settings, row: PublishO
   const startedAt = new Date().toISOString();
   const retryOrFail = (error: unknown): Finish => {
     const { message, httpStatus, codeRetour, kind } = describe(error);
+    // No Chorus connection configured for the authority: only a person can fix it.
+    if ((error as Error)?.name === 'TenantError') return { state: 'failed', outcome: 'failed', message };
     if (attempt >= settings.maxAttempts) {
       return {
         state: 'failed',
