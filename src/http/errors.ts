@@ -36,6 +36,10 @@ export function statusOf(error: unknown): { status: number; code: string; messag
   }
   const code = typeof candidate.code === 'string' ? candidate.code : '';
   const name = candidate.name ?? '';
+  // Checks that list their problems (MandatCheckError): the screen shows each one inline.
+  const problems = (error as { problems?: unknown }).problems;
+  if (Array.isArray(problems)) return { status: 422, code: code || name || 'CHECKS_FAILED', message: candidate.message ?? 'Contrôles non satisfaits.', details: problems };
+  if (/Tenant/.test(name) && /inconnue/.test(candidate.message ?? '')) return { status: 404, code: 'TENANT_NOT_FOUND', message: candidate.message! };
   if (/NOT_FOUND|NotFound/i.test(code) || /NotFound/.test(name)) {
     return { status: 404, code: code || 'NOT_FOUND', message: candidate.message ?? 'Introuvable.' };
   }
@@ -46,7 +50,7 @@ export function statusOf(error: unknown): { status: number; code: string; messag
   if (code && /^[A-Z][A-Z0-9_]+$/.test(code) && name !== 'Error' && name !== 'SqliteError') {
     return { status: 422, code, message: candidate.message ?? code };
   }
-  if (/(Domain|Rule|Validation|Transition|Decision|Mandat|Bordereau|Import|Match|Share|Publish)Error$/.test(name)) {
+  if (/(Domain|Rule|Validation|Transition|Decision|Mandat|MandatCheck|Bordereau|Import|Match|Share|Publish|Tenant|Timeline|Teletransmission|NotLate)Error$/.test(name)) {
     return { status: 422, code: code || name, message: candidate.message ?? name };
   }
   return { status: 500, code: 'INTERNAL', message: 'Erreur interne du serveur ; elle a été journalisée.' };

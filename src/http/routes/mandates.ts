@@ -1,0 +1,142 @@
+// Mandater and the bordereaux: mandats from reconciled invoices, bordereaux of pending mandats, the
+// PES file, sending it to the accountant and following the acknowledgement.
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../app/context.ts';
+import { createBordereau, generateBordereauPes, getBordereau, listBordereaux, sendBordereau } from '../../app/mandate/bordereaux.ts';
+import { createMandat, getMandat, listMandats } from '../../app/mandate/mandats.ts';
+import { DropFolderChannel } from '../../teletransmission/drop-folder.ts';
+import type { Teletransmission } from '../../teletransmission/types.ts';
+import { defineRoute } from '../routing.ts';
+import { tenantParams } from './admin.ts';
+import { requireInvoice } from './invoices.ts';
+
+/** The channel of this installation: S²low when configured, else the drop folder in the data directory. */
+async function channelFor(context: AppContext): Promise<Teletransmission> {
+  if (process.env.S2LOW_URL) {
+    const { S2lowChannel, s2lowOptionsFromEnv } = await import('../../teletransmission/s2low.ts');
+    return new S2lowChannel(s2lowOptionsFromEnv());
+  }
+  return new DropFolderChannel(path.join(context.config.dataDir, 'teletransmission'));
+}
+
+export function register(app: FastifyInstance, context: AppContext): void {
+  const db = context.store.db;
+  const bordereauParams = tenantParams.extend({ bordereauId: z.string().min(1).max(64) });
+
+  defineRoute(app, context, {
+    method: 'GET',
+    url: '/api/tenants/:tenantId/mandats',
+    access: { kind: 'tenant', permission: 'invoice.read' },
+    summary: 'Les mandats (filtres : statut, budget, exercice, facture)',
+    tags: ['mandats'],
+    params: tenantParams,
+    query: z.object({
+      status: z.string().max(40).optional(),
+      budget: z.string().max(40).optional(),
+      exercice: z.coerce.number().int().optional(),
+      invoiceId: z.string().max(64).optional(),
+    }),
+    handler: async ({ tenantId, query }) => ({
+      items: await listMandats(db, tenantId, { status: query.status, budgetCode: query.budget, exercice: query.exercice, invoiceId: query.invoiceId }),
+    }),
+  });
+
+  defineRoute(app, context, {
+    method: 'GET',
+    url: '/api/tenants/:tenantId/mandats/:mandatId',
+    access: { kind: 'tenant', permission: 'invoice.read' },
+    summary: 'Un mandat',
+    tags: ['mandats'],
+    params: tenantParams.extend({ mandatId: z.string().min(1).max(64) }),
+    handler: async ({ tenantId, params }) => getMandat(db, tenantId, params.mandatId),
+  });
+
+  defineRoute(app, context, {
+    method: 'POST',
+    url: '/api/tenants/:tenantId/mandats',
+    access: { kind: 'tenant', permission: 'mandat.create' },
+    summary: 'Créer le mandat d’une ou plusieurs factures rapprochées (contrôles avant enregistrement)',
+    tags: ['mandats'],
+    params: tenantParams,
+    body: z.object({ invoiceIds: z.array(z.string().min(1).max(64)).min(1).max(200) }),
+    handler: async ({ tenantId, body, actor }) => {
+      for (const invoiceId of body.invoiceIds) await requireInvoice(context, tenantId, invoiceId);
+      return createMandat(context, tenantId, actor, { invoiceIds: body.invoiceIds });
+    },
+  });
+
+  defineRoute(app, context, {
+    method: 'GET',
+    url: '/api/tenants/:tenantId/bordereaux',
+    access: { kind: 'tenant', permission: 'invoice.read' },
+    summary: 'Les bordereaux',
+    tags: ['bordereaux'],
+    params: tenantParams,
+    query: z.object({ budget: z.string().max(40).optional(), exercice: z.coerce.number().int().optional(), status: z.string().max(40).optional() }),
+    handler: async ({ tenantId, query }) => ({
+      items: await listBordereaux(db, tenantId, { budgetCode: query.budget, exercice: query.exercice, status: query.status }),
+    }),
+  });
+
+  defineRoute(app, context, {
+    method: 'GET',
+    url: '/api/tenants/:tenantId/bordereaux/:bordereauId',
+    access: { kind: 'tenant', permission: 'invoice.read' },
+    summary: 'Un bordereau, ses mandats, son PES et sa transmission',
+    tags: ['bordereaux'],
+    params: bordereauParams,
+    handler: async ({ tenantId, params }) => getBordereau(db, tenantId, params.bordereauId),
+  });
+
+  defineRoute(app, context, {
+    method: 'POST',
+    url: '/api/tenants/:tenantId/bordereaux',
+    access: { kind: 'tenant', permission: 'bordereau.sign' },
+    summary: 'Composer le bordereau des mandats en attente d’un budget et d’un exercice',
+    tags: ['bordereaux'],
+    params: tenantParams,
+    body: z.object({ budget: z.string().min(1).max(40), exercice: z.number().int().min(2000).max(2100) }),
+    handler: async ({ tenantId, body, actor }) => createBordereau(context, tenantId, actor, { budgetCode: body.budget, exercice: body.exercice }),
+  });
+
+  defineRoute(app, context, {
+    method: 'POST',
+    url: '/api/tenants/:tenantId/bordereaux/:bordereauId/pes',
+    access: { kind: 'tenant', permission: 'bordereau.sign' },
+    summary: 'Générer le fichier PES V2 (PES_Aller) du bordereau',
+    tags: ['bordereaux'],
+    params: bordereauParams,
+    handler: async ({ tenantId, params, actor }) => {
+      const pes = await generateBordereauPes(context, tenantId, actor, { bordereauId: params.bordereauId });
+      return { fileName: pes.fileName, sha256: pes.sha256, size: pes.size };
+    },
+  });
+
+  defineRoute(app, context, {
+    method: 'GET',
+    url: '/api/tenants/:tenantId/bordereaux/:bordereauId/pes',
+    access: { kind: 'tenant', permission: 'invoice.read' },
+    summary: 'Télécharger le fichier PES du bordereau',
+    tags: ['bordereaux'],
+    params: bordereauParams,
+    produces: 'application/xml',
+    handler: async ({ tenantId, params, reply }) => {
+      const bordereau = await getBordereau(db, tenantId, params.bordereauId);
+      if (!bordereau.pesSha256 || !bordereau.pesFile) return reply.code(404).send({ error: { code: 'PES_NOT_GENERATED', message: 'Le PES de ce bordereau n’a pas encore été généré.' } });
+      void reply.type('application/xml').header('content-disposition', `attachment; filename="${bordereau.pesFile.replace(/[^\w.-]/g, '_')}"`);
+      return reply.send(context.blobs.createReadStream(bordereau.pesSha256));
+    },
+  });
+
+  defineRoute(app, context, {
+    method: 'POST',
+    url: '/api/tenants/:tenantId/bordereaux/:bordereauId/send',
+    access: { kind: 'tenant', permission: 'bordereau.sign' },
+    summary: 'Transmettre le bordereau au comptable (tiers de télétransmission)',
+    tags: ['bordereaux'],
+    params: bordereauParams,
+    handler: async ({ tenantId, params, actor }) => sendBordereau(context, tenantId, actor, { bordereauId: params.bordereauId, channel: await channelFor(context) }),
+  });
+}
