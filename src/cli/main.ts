@@ -24,6 +24,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   tenant: { summary: 'tenant list|create|set-chorus|check: collectivités and their Chorus Pro connection', load: () => import('./commands/tenant.ts') },
   deadlines: { summary: 'deadlines [list|show|interest|rates]: délai global de paiement, late invoices, intérêts moratoires (--json)', load: () => import('./commands/deadlines.ts') },
   verify: { summary: 'Re-hash every stored file and check every reference; exit 1 naming what is wrong', load: () => import('./commands/verify.ts') },
+  search: { summary: 'search "TEXT" [--filter key=value]...: the single window search, with facets', load: () => import('./commands/search.ts') },
   'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
 };
 

@@ -19,10 +19,12 @@ export type InvoiceSearchTable = {
   supplier_key: string;
   supplier_name: string;
   number: string;
-  amount_ttc_cents: number | null;
-  issue_date: string | null;
+  /** -1 when unknown (never NULL, so sorting is the same on both databases). */
+  amount_ttc_cents: number;
+  /** '' when unknown. */
+  issue_date: string;
   /** Date the invoice reached the authority (made available, else deposited), YYYY-MM-DD. */
-  received_date: string | null;
+  received_date: string;
   without_metadata: number;
   document_type: string;
   /** Budget code of the confirmed or matched engagement, '' when none. */
