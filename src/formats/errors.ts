@@ -8,7 +8,9 @@ export class InvoiceFormatError extends Error {
   readonly rule: string;
 
   constructor(file: string, field: string, rule: string, options?: { cause?: unknown }) {
-    super(`${file}: ${field} ${rule}.`.replace(/\.\.$/, '.'), options);
+    // One sentence: messages quoted from libraries (yauzl, saxes, pdf-lib) lose their inner stops.
+    const sentence = `${field} ${rule}`.replace(/\s+/g, ' ').replace(/\.(\)?)\s+(?=\S)/g, '$1; ').replace(/[.\s]+$/, '');
+    super(`${file}: ${sentence}.`, options);
     this.name = 'InvoiceFormatError';
     this.file = file;
     this.field = field;

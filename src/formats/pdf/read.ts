@@ -50,10 +50,16 @@ export function chooseInvoiceXml(attachments: PdfAttachment[]): PdfAttachment | 
 }
 
 async function loadWithPdfLib(content: Uint8Array, file: string): Promise<PDFDocument> {
+  // pdf-lib reports each object it skips with console.warn: a broken supplier PDF must not flood
+  // the operator's terminal or logs, the outcome (read or InvoiceFormatError) says enough.
+  const warn = console.warn;
+  console.warn = () => undefined;
   try {
     return await PDFDocument.load(content, { ignoreEncryption: true, throwOnInvalidObject: false, updateMetadata: false, parseSpeed: ParseSpeeds.Fastest });
   } catch (error) {
     throw new InvoiceFormatError(file, 'the PDF', `is malformed and cannot be read (${(error as Error).message.split('\n')[0]})`, { cause: error });
+  } finally {
+    console.warn = warn;
   }
 }
 
