@@ -44,6 +44,8 @@ const ACTION_TITLES: Record<string, string> = {
   'invoice.recycle': 'Facture renvoyée au recyclage',
   'invoice.service_fait': 'Service fait certifié',
   'invoice.transition': 'Statut modifié',
+  'invoice.sync.create': 'Facture intégrée depuis Chorus Pro',
+  'invoice.sync.update': 'Facture mise à jour depuis Chorus Pro',
   'invoice.create': 'Facture intégrée depuis Chorus Pro',
   'invoice.import': 'Facture intégrée depuis Chorus Pro',
   'invoice.sync': 'Facture mise à jour depuis Chorus Pro',
@@ -55,6 +57,11 @@ const ACTION_TITLES: Record<string, string> = {
   'mandat.cancel': 'Mandat annulé',
   'bordereau.create': 'Bordereau constitué',
   'bordereau.sign': 'Bordereau signé',
+  'bordereau.pes': 'Flux PES généré',
+  'bordereau.send': 'Bordereau transmis au comptable (PES)',
+  'mandat.accepted': 'Mandat pris en charge par le comptable (acquittement PES)',
+  'mandat.rejected': 'Mandat rejeté par le comptable (acquittement PES)',
+  'acquit.import': 'Acquittement PES importé',
   'pes.send': 'Flux PES transmis au comptable',
   'pes.acquit': 'Acquittement PES reçu',
   'publish.retry': 'Publication relancée',
@@ -119,7 +126,11 @@ function parseJson(text: string | null): unknown {
   }
 }
 
+// Mandat-chain events that travel through PES (to or from the comptable).
+const PES_ACTIONS = new Set(['bordereau.pes', 'bordereau.send', 'mandat.accepted', 'mandat.rejected', 'acquit.import']);
+
 function kindOfAudit(action: string, actor: string): TimelineKind {
+  if (PES_ACTIONS.has(action)) return 'pes';
   const [prefix] = action.split('.');
   if (prefix === 'mandat' || prefix === 'bordereau' || prefix === 'liquidation') return 'mandat';
   if (prefix === 'pes' || prefix === 'acquit' || prefix === 'helios') return 'pes';
@@ -209,10 +220,13 @@ export async function getInvoiceTimeline(db: Kysely<Database>, invoiceId: string
   }
 
   const seen = new Set<number>();
+  // The mandats chain writes the same event on the invoice and on the mandat: keep one.
+  const onInvoice = new Set(audits.map((row) => `${row.action}|${row.at}`));
   for (const row of [...audits, ...linkedAudits]) {
     const seq = Number(row.seq);
     if (seen.has(seq)) continue;
     seen.add(seq);
+    if (row.entity !== 'invoice' && onInvoice.has(`${row.action}|${row.at}`)) continue;
     // Publishing is shown from its own tables (one entry per row and per attempt), not twice.
     if (row.action.startsWith('publish.') && row.action !== 'publish.retry') continue;
     const data = parseJson(row.data_json);
