@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS = path.resolve(here, '../../../shared/corpus');
 const BOUND_MS = 5000;
 
-async function refused(content: Uint8Array | string, name: string, pattern: RegExp, reader = readInvoiceFile): Promise<InvoiceFormatError> {
+async function refused(content: Uint8Array | string, name: string, pattern: RegExp, reader: (bytes: Uint8Array, name: string) => Promise<unknown> = readInvoiceFile): Promise<InvoiceFormatError> {
   const started = performance.now();
   const bytes = typeof content === 'string' ? Buffer.from(content) : content;
   const error = await reader(bytes, name).then(
