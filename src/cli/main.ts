@@ -25,6 +25,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
   deadlines: { summary: 'deadlines [list|show|interest|rates]: délai global de paiement, late invoices, intérêts moratoires (--json)', load: () => import('./commands/deadlines.ts') },
   verify: { summary: 'Re-hash every stored file and check every reference; exit 1 naming what is wrong', load: () => import('./commands/verify.ts') },
   search: { summary: 'search "TEXT" [--filter key=value]...: the single window search, with facets', load: () => import('./commands/search.ts') },
+  mandat: { summary: 'mandat create|show|list|cancel|annul: mandats from reconciled invoices (--invoice ID, --json)', load: () => import('./commands/mandat.ts') },
+  bordereau: { summary: 'bordereau create|pes|send|status|show|list: bordereaux, PES V2 PES_Aller, teletransmission', load: () => import('./commands/bordereau.ts') },
+  acquit: { summary: 'acquit import FILE: read a PES_Acquit and update bordereau and mandats', load: () => import('./commands/acquit.ts') },
+  's2low-sim': { summary: 'Run a local S²low-compatible Hélios API simulator (--port, --cert/--key/--ca, --reject)', load: () => import('./commands/s2low-sim.ts') },
   'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
 };
 
