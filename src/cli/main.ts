@@ -7,6 +7,8 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 type CommandEntry = { summary: string; load: () => Promise<CommandModule> };
 
 export const COMMANDS: Record<string, CommandEntry> = {
+  'chorus-sim': { summary: 'Start the local Chorus Pro simulator (--port, --invoices, --seed, --data-dir, --fault-rate)', load: () => import('./commands/chorus-sim.ts') },
+  chorus: { summary: 'chorus check: test the Chorus Pro connection and say which part is wrong', load: () => import('./commands/chorus.ts') },
   parse: { summary: 'Read invoice files (UBL, CII, Factur-X, pivot, PDF) and print their data', load: () => import('./commands/parse.ts') },
   validate: { summary: 'Check an invoice against the XSD and the EN 16931 rules', load: () => import('./commands/validate.ts') },
   migrate: { summary: 'Create or upgrade the database schema', load: () => import('./commands/migrate.ts') },
