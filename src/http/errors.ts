@@ -50,7 +50,7 @@ export function statusOf(error: unknown): { status: number; code: string; messag
   if (code && /^[A-Z][A-Z0-9_]+$/.test(code) && name !== 'Error' && name !== 'SqliteError') {
     return { status: 422, code, message: candidate.message ?? code };
   }
-  if (/(Domain|Rule|Validation|Transition|Decision|Mandat|MandatCheck|Bordereau|Import|Match|Share|Publish|Tenant|Timeline|Teletransmission|NotLate)Error$/.test(name)) {
+  if (/(Domain|Rule|Validation|Transition|Decision|Mandat|MandatCheck|Bordereau|Import|Match|Share|Publish|Tenant|Timeline|Teletransmission|NotLate|Search)Error$/.test(name)) {
     return { status: 422, code: code || name, message: candidate.message ?? name };
   }
   return { status: 500, code: 'INTERNAL', message: 'Erreur interne du serveur ; elle a été journalisée.' };

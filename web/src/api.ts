@@ -17,6 +17,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -36,9 +37,9 @@ export async function api<T = unknown>(method: string, url: string, body?: unkno
   const text = await response.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
-    const error = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const error = (data as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
     if (response.status === 401 && !url.endsWith('/api/auth/login')) for (const listener of unauthenticatedListeners) listener();
-    throw new ApiError(response.status, error?.code ?? 'HTTP_' + response.status, error?.message ?? `Erreur ${response.status}`);
+    throw new ApiError(response.status, error?.code ?? 'HTTP_' + response.status, error?.message ?? `Erreur ${response.status}`, error?.details);
   }
   return data as T;
 }

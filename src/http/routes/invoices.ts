@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { decide } from '../../app/decisions/index.ts';
 import { loadInvoiceDgp } from '../../app/deadlines/index.ts';
+import { searchInvoices, SORTS } from '../../app/search/search.ts';
 import { getInvoiceTimeline } from '../../app/timeline/index.ts';
 import { groupedCatalogue } from '../../domain/decisions/index.ts';
 import { getInvoiceDetail } from '../../store/invoices.ts';
@@ -21,8 +22,78 @@ export async function requireInvoice(context: AppContext, tenantId: string, invo
   return invoice;
 }
 
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+const list = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : value.split(',')).filter(Boolean));
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const invoiceListQuery = z.object({
+  q: z.string().max(200).optional(),
+  budget: z.string().max(40).optional(),
+  exercice: z.coerce.number().int().min(1990).max(2100).optional(),
+  service: z.string().max(100).optional(),
+  status: list.optional(),
+  chorusStatus: list.optional(),
+  supplier: z.string().max(200).optional(),
+  amountMin: z.string().max(30).optional(),
+  amountMax: z.string().max(30).optional(),
+  receivedFrom: isoDate.optional(),
+  receivedTo: isoDate.optional(),
+  issuedFrom: isoDate.optional(),
+  issuedTo: isoDate.optional(),
+  withoutMetadata: flag.optional(),
+  matched: flag.optional(),
+  match: z.string().max(20).optional(),
+  anomaly: z.string().max(40).optional(),
+  dgpRiskDays: z.coerce.number().int().min(0).max(365).optional(),
+  sort: z.enum(SORTS).optional(),
+  direction: z.enum(['asc', 'desc']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  after: z.string().max(500).optional(),
+  facets: flag.optional(),
+});
+
 export function register(app: FastifyInstance, context: AppContext): void {
   const db = context.store.db;
+
+  defineRoute(app, context, {
+    method: 'GET',
+    url: '/api/tenants/:tenantId/invoices',
+    access: { kind: 'tenant', permission: 'invoice.read' },
+    summary: 'Rechercher les factures : texte intégral, filtres, tri, pagination par curseur, facettes',
+    tags: ['factures'],
+    params: tenantParams,
+    query: invoiceListQuery,
+    handler: async ({ tenantId, query }) => {
+      const anomaly = query.anomaly === undefined ? undefined : query.anomaly === 'true' ? true : query.anomaly === 'false' ? false : query.anomaly;
+      return searchInvoices(context.store, tenantId, {
+        text: query.q,
+        filters: {
+          budget: query.budget,
+          exercice: query.exercice,
+          service: query.service,
+          status: query.status,
+          chorusStatus: query.chorusStatus,
+          supplier: query.supplier,
+          amountMin: query.amountMin,
+          amountMax: query.amountMax,
+          receivedFrom: query.receivedFrom,
+          receivedTo: query.receivedTo,
+          issuedFrom: query.issuedFrom,
+          issuedTo: query.issuedTo,
+          withoutMetadata: query.withoutMetadata,
+          matched: query.matched,
+          matchState: query.match,
+          anomaly,
+          dgpRiskDays: query.dgpRiskDays,
+        },
+        sort: query.sort,
+        direction: query.direction,
+        limit: query.limit ?? 50,
+        after: query.after ?? null,
+        facets: query.facets ?? true,
+      });
+    },
+  });
 
   defineRoute(app, context, {
     method: 'GET',

@@ -1,5 +1,100 @@
-import { PageTitle } from '../components/ui.tsx';
+// Tableau de bord: the work to do, deadlines at risk, processing time and volumes, publishing failures.
+import { get, post, qs } from '../api.ts';
+import { Bars, MonthChart } from '../components/Charts.tsx';
+import { ErrorMessage, Loading, PageTitle, Section, useData } from '../components/ui.tsx';
+import { t } from '../i18n/fr.ts';
+import { Link } from '../router.tsx';
+import { canDo, useSession } from '../session.tsx';
 
-export default function Dashboard(_props: Record<string, string>) {
-  return <PageTitle>Dashboard</PageTitle>;
+type Entry = { key: string; count: number; amountTtc: string };
+type Dashboard = {
+  toProcess: number;
+  byBudget: Entry[];
+  byService: Entry[];
+  volumes: { month: string; count: number }[];
+  processingDays: { month: string; medianDays: number | null }[];
+  risk: Partial<Record<'late' | 'at_risk', number>>;
+  mostUrgent: { invoiceId: string; number: string | null; supplier: string | null; amountTtc: string | null; risk: string; daysLeft: number | null }[];
+  publishFailures: { id: string; invoiceId: string; invoiceNumber: string | null; status: string; lastError: string | null; attempts: number }[];
+};
+
+export default function DashboardScreen({ tenantId }: { tenantId: string }) {
+  const session = useSession();
+  const grant = session.grants.find((candidate) => candidate.tenantId === tenantId);
+  const data = useData(() => get<Dashboard>(`/api/tenants/${tenantId}/dashboard`), [tenantId]);
+  const list = (query: Record<string, string>) => `/c/${tenantId}/factures${qs(query)}`;
+  if (data.loading && !data.data) return <Loading />;
+  if (data.error) return <ErrorMessage error={data.error} onRetry={data.reload} />;
+  const d = data.data!;
+  return (
+    <div>
+      <PageTitle>{t.dashboard.title}</PageTitle>
+      <div className="kpis">
+        <div className="kpi">
+          <span>{t.dashboard.toProcess}</span>
+          <strong>{d.toProcess}</strong>
+          <Link to={list({ status: 'received' })}>{t.dashboard.seeInvoices}</Link>
+        </div>
+        <div className="kpi kpi-late">
+          <span>{t.dashboard.late}</span>
+          <strong>{d.risk.late ?? 0}</strong>
+        </div>
+        <div className="kpi kpi-risk">
+          <span>{t.dashboard.atRisk}</span>
+          <strong>{d.risk.at_risk ?? 0}</strong>
+        </div>
+        <div className="kpi">
+          <span>{t.dashboard.publishFailures}</span>
+          <strong>{d.publishFailures.length}</strong>
+        </div>
+      </div>
+      <div className="grid" style={{ marginTop: '1rem' }}>
+        <Section title={t.dashboard.toProcessByBudget}>
+          <Bars label={t.dashboard.toProcessByBudget} rows={d.byBudget.map((row) => ({ key: row.key, label: row.key || t.dashboard.noBudget, count: row.count }))} />
+        </Section>
+        <Section title={t.dashboard.toProcessByService}>
+          <Bars label={t.dashboard.toProcessByService} rows={d.byService.slice(0, 12).map((row) => ({ key: row.key, label: row.key || t.dashboard.noService, count: row.count }))} />
+        </Section>
+        <Section title={t.dashboard.dgpRisk}>
+          {d.mostUrgent.length === 0 ? (
+            <p>{t.dashboard.onTime}</p>
+          ) : (
+            <ul>
+              {d.mostUrgent.map((row) => (
+                <li key={row.invoiceId}>
+                  <Link to={`/c/${tenantId}/factures/${row.invoiceId}`}>{row.number ?? row.invoiceId}</Link> — {row.supplier} ·{' '}
+                  <span className={row.risk === 'late' ? 'badge badge-danger' : 'badge badge-warning'}>{row.daysLeft !== null ? t.invoices.daysLeft(row.daysLeft) : row.risk}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+        <Section title={t.dashboard.volumes}>
+          <MonthChart title={t.dashboard.volumes} kind="bar" points={d.volumes.map((point) => ({ month: point.month, value: point.count }))} />
+        </Section>
+        <Section title={t.dashboard.processingTime}>
+          <MonthChart title={t.dashboard.processingTime} kind="line" points={d.processingDays.map((point) => ({ month: point.month, value: point.medianDays }))} />
+        </Section>
+        <Section title={t.dashboard.publishFailures}>
+          {d.publishFailures.length === 0 ? (
+            <p>{t.dashboard.noPublishFailure}</p>
+          ) : (
+            <ul>
+              {d.publishFailures.map((failure) => (
+                <li key={failure.id}>
+                  <Link to={`/c/${tenantId}/factures/${failure.invoiceId}`}>{failure.invoiceNumber ?? failure.invoiceId}</Link> — {failure.status} :{' '}
+                  {failure.lastError}{' '}
+                  {canDo(grant, 'invoice.decide') ? (
+                    <button type="button" className="button-link" onClick={() => void post(`/api/tenants/${tenantId}/publications/${failure.id}/retry`).then(data.reload)}>
+                      {t.dashboard.retry}
+                    </button>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Section>
+      </div>
+    </div>
+  );
 }

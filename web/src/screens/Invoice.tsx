@@ -108,21 +108,6 @@ export default function InvoiceScreen({ tenantId, invoiceId }: { tenantId: strin
               </button>
             </>
           ) : null}
-          {canDo(grant, 'share.create') ? (
-            <button
-              type="button"
-              className="button-secondary"
-              disabled={busy}
-              onClick={() =>
-                void act(t.invoice.share, async () => {
-                  const link = await post<{ url: string }>(`${base}/share`, {});
-                  setMessage({ kind: 'success', text: `${t.invoice.shareCreated} ${window.location.origin}${link.url}` });
-                })
-              }
-            >
-              {t.invoice.share}
-            </button>
-          ) : null}
           {grant?.role === 'lecteur' ? <p className="muted">{t.invoice.notAllowed}</p> : null}
         </div>
       </Section>
