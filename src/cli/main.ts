@@ -31,6 +31,9 @@ export const COMMANDS: Record<string, CommandEntry> = {
   bordereau: { summary: 'bordereau create|pes|send|status|show|list: bordereaux, PES V2 PES_Aller, teletransmission', load: () => import('./commands/bordereau.ts') },
   acquit: { summary: 'acquit import FILE: read a PES_Acquit and update bordereau and mandats', load: () => import('./commands/acquit.ts') },
   's2low-sim': { summary: 'Run a local S²low-compatible Hélios API simulator (--port, --cert/--key/--ca, --reject)', load: () => import('./commands/s2low-sim.ts') },
+  archive: { summary: 'archive export|search|retention|eliminations: SEDA 2.2 packages, retention, eliminations on visa', load: () => import('./commands/archive.ts') },
+  share: { summary: 'share create|list|revoke: read-only expiring links to an invoice dossier', load: () => import('./commands/share.ts') },
+  alerts: { summary: 'alerts digest [--send]|recipients|webhooks: at-risk e-mail digest per service, signed webhooks', load: () => import('./commands/alerts.ts') },
   'audit': { summary: 'audit verify: check the hash chain of the audit log', load: () => import('./commands/audit.ts') },
 };
 
