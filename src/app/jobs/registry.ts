@@ -22,6 +22,14 @@ export const JOBS: Record<string, JobDefinition> = {
     handler: async (context, _queue, log) => (await import('../publish/jobs.ts')).publishHandler(context, log),
     everyMinutes: () => 1,
   },
+  'alerts-webhooks': {
+    handler: async (context, _queue, log) => (await import('../alerts/jobs.ts')).webhooksHandler(context, log),
+    everyMinutes: () => 1,
+  },
+  'alerts-digest': {
+    handler: async (context, _queue, log) => (await import('../alerts/jobs.ts')).digestHandler(context, log),
+    everyMinutes: () => 60,
+  },
   'sync-tenant': {
     handler: async (context, _queue, log) => (await import('../sync/jobs.ts')).syncTenantHandler(context, log),
   },
