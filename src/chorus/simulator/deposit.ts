@@ -170,8 +170,14 @@ const INVOICE_XML_NAMES = ['factur-x.xml', 'zugferd-invoice.xml', 'xrechnung.xml
 
 /** The embedded invoice XML of a Factur-X / ZUGFeRD PDF, or null for a plain PDF. */
 export async function embeddedInvoiceXml(pdf: Buffer): Promise<string | null> {
-  const doc = await PDFDocument.load(new Uint8Array(pdf), { updateMetadata: false, throwOnInvalidObject: false });
-  const names = doc.catalog.lookupMaybe(PDFName.of('Names'), PDFDict);
+  let doc: PDFDocument;
+  try {
+    doc = await PDFDocument.load(new Uint8Array(pdf), { updateMetadata: false, throwOnInvalidObject: false });
+  } catch {
+    // A PDF pdf-lib cannot read (a scan from an odd producer): no structured data to find.
+    return null;
+  }
+  const names = doc.catalog?.lookupMaybe(PDFName.of('Names'), PDFDict);
   const embedded = names?.lookupMaybe(PDFName.of('EmbeddedFiles'), PDFDict);
   const list = embedded?.lookupMaybe(PDFName.of('Names'), PDFArray);
   if (!list) return null;
