@@ -10,6 +10,8 @@ export type RunningServer = {
   app: FastifyInstance;
   url: string;
   port: number;
+  /** The scheduled workers (null with workers: false). */
+  workers: Workers | null;
   /** Resolves once the server stopped (signal or stop()). */
   closed: Promise<void>;
   stop(): Promise<void>;
@@ -26,6 +28,8 @@ export async function startHttp(
     handleSignals?: boolean;
     /** Also close the context when the server stops (default true). */
     closeContext?: boolean;
+    /** How often idle workers look for jobs (tests shorten it). */
+    workerPollMs?: number;
   } = {},
 ): Promise<RunningServer> {
   const log = options.log ?? (() => undefined);
@@ -37,7 +41,7 @@ export async function startHttp(
   const port = typeof address === 'object' && address ? address.port : options.port ?? context.config.port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}`;
-  const workers: Workers | null = options.workers === false ? null : await startWorkers(context, log);
+  const workers: Workers | null = options.workers === false ? null : await startWorkers(context, log, { pollIntervalMs: options.workerPollMs });
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
@@ -59,5 +63,5 @@ export async function startHttp(
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
-  return { app, url, port, closed, stop };
+  return { app, url, port, workers, closed, stop };
 }
