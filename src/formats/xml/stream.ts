@@ -29,6 +29,33 @@ export function emptyMapping<S>(): XmlMapping<S> {
 
 export type XmlRoot = { localName: string; namespace: string | null; attributes: XmlAttributes };
 
+type Entry<S> = {
+  open?: (state: S, attributes: XmlAttributes) => void;
+  close?: (state: S, text: string, attributes: XmlAttributes) => void;
+  end?: (state: S) => void;
+  stream?: (state: S, chunk: string, attributes: XmlAttributes) => void;
+};
+
+// One lookup per element instead of four: the handlers of a path, indexed once per mapping.
+const INDEXES = new WeakMap<object, Map<string, Entry<never>>>();
+
+function indexOf<S>(mapping: XmlMapping<S>): Map<string, Entry<S>> {
+  let index = INDEXES.get(mapping) as Map<string, Entry<S>> | undefined;
+  if (index) return index;
+  index = new Map();
+  const entry = (path: string): Entry<S> => {
+    let value = index!.get(path);
+    if (!value) index!.set(path, (value = {}));
+    return value;
+  };
+  for (const [path, handler] of mapping.open) entry(path).open = handler;
+  for (const [path, handler] of mapping.close) entry(path).close = handler;
+  for (const [path, handler] of mapping.end) entry(path).end = handler;
+  for (const [path, handler] of mapping.stream) entry(path).stream = handler;
+  INDEXES.set(mapping, index as Map<string, Entry<never>>);
+  return index;
+}
+
 const CHUNK = 1 << 20;
 
 export function localName(qualified: string): string {
@@ -75,6 +102,9 @@ export function streamXml<S>(
   assertNoDoctype(text, file);
   const parser = new SaxesParser({ xmlns: false, position: false });
   let mapping: XmlMapping<S> | null = null;
+  let index: Map<string, Entry<S>> | null = null;
+  const entries: (Entry<S> | undefined)[] = [];
+  let current: Entry<S> | undefined;
   let state: S | null = null;
   let root: XmlRoot | null = null;
   const paths: string[] = [];
@@ -102,28 +132,28 @@ export function streamXml<S>(
       root = { localName: localName(node.name), namespace, attributes };
       const chosen = choose(root);
       mapping = chosen.mapping;
+      index = indexOf(mapping);
       state = chosen.state;
       paths.push('');
       path = '';
       return;
     }
     paths.push(path);
+    entries.push(current);
     const name = localName(node.name);
     path = path === '' ? name : `${path}/${name}`;
-    const open = mapping.open.get(path);
-    if (open) open(state as S, attributes);
+    current = index!.get(path);
+    if (current === undefined) return;
+    if (current.open) current.open(state as S, attributes);
     if (collecting === 0) {
-      if (mapping.close.has(path)) {
+      if (current.close) {
         collecting = depth;
         textParts = [];
         collectAttributes = attributes;
-      } else {
-        const stream = mapping.stream.get(path);
-        if (stream) {
-          streaming = stream;
-          collecting = depth;
-          collectAttributes = attributes;
-        }
+      } else if (current.stream) {
+        streaming = current.stream;
+        collecting = depth;
+        collectAttributes = attributes;
       }
     }
   });
@@ -139,18 +169,15 @@ export function streamXml<S>(
       collecting = 0;
       if (streaming) {
         streaming = null;
-      } else {
-        const close = mapping!.close.get(path);
-        if (close) close(state as S, textParts.length === 1 ? textParts[0]! : textParts.join(''), collectAttributes);
+      } else if (current?.close) {
+        current.close(state as S, textParts.length === 1 ? textParts[0]! : textParts.join(''), collectAttributes);
       }
       textParts = [];
     }
-    if (mapping) {
-      const end = mapping.end.get(path);
-      if (end) end(state as S);
-    }
+    if (current?.end) current.end(state as S);
     depth -= 1;
     path = paths.pop() ?? '';
+    current = entries.pop();
   });
   parser.on('error', (error: Error) => {
     failure ??= error;
