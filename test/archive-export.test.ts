@@ -3,6 +3,7 @@
 // of the ZIP with its SHA-256.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -55,8 +56,20 @@ test('SEDA export of a mandat dossier', (t) =>
       if ('mandatId' in selector) assert.match(manifest, /<MessageIdentifier>213100547-B\w+-2024-MDT-12<\/MessageIdentifier>/);
       assert.match(manifest, /<StartDate>2024-12-31<\/StartDate>\s*<FinalAction>Destroy<\/FinalAction>/);
     }
+    // The same through the command line.
+    const cliOut = path.join(database.dataDir, 'exports', 'cli.zip');
+    const cli = spawnSync(process.execPath, ['bin/liasse.mjs', 'archive', 'export', '--mandat', mandatId, '--out', cliOut], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { ...process.env, ...database.env },
+      encoding: 'utf8',
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /Paquet SEDA .*-MDT-12 écrit/);
+    const cliManifest = (await readZip(cliOut)).get('manifest.xml')!.toString('utf8');
+    assert.ok(validateSedaManifest(cliManifest).ok);
+
     const audit = await db.selectFrom('audit_log').select('action').where('entity_id', '=', invoiceId).where('action', '=', 'archive.export').execute();
-    assert.equal(audit.length, 3);
+    assert.equal(audit.length, 4);
 
     // A stored file altered on disk is not archived: the export fails and leaves no ZIP.
     const original = await db.selectFrom('invoices').select('original_sha256').where('id', '=', invoiceId).executeTakeFirstOrThrow();
