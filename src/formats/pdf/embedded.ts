@@ -1,11 +1,11 @@
 // Embedded files of a PDF through pdf-lib: the /EmbeddedFiles name tree of the catalog (Names and
 // Kids, bounded in depth, cycles ignored) and the catalog's /AF array. Every file is listed,
 // whatever its AFRelationship: the caller picks the invoice XML by name and by root element.
-import type { PDFDocument, PDFObject } from 'pdf-lib';
+import { PDFName, type PDFDocument, type PDFObject } from 'pdf-lib';
 
 import { InvoiceFormatError } from '../errors.ts';
 import type { Deadline, Limits } from '../limits.ts';
-import { PDFArray, PDFDict, PDFRawStream, PDFRef, asArray, asDict, asName, asText, decodeStream, dictGet } from './objects.ts';
+import { PDFDict, PDFRawStream, PDFRef, asArray, asDict, asName, asText, decodeStream, dictGet } from './objects.ts';
 
 export type PdfAttachment = {
   filename: string;
@@ -48,7 +48,7 @@ export function listEmbeddedFiles(document: PDFDocument, file: string, limits: L
   };
 
   const namesDict = asDict(dictGet(context, catalog, 'Names'));
-  if (namesDict) walk(namesDict.get(asPdfName('EmbeddedFiles')), 0);
+  if (namesDict) walk(namesDict.get(PDFName.of('EmbeddedFiles')), 0);
   const af = asArray(dictGet(context, catalog, 'AF'));
   if (af) for (let index = 0; index < af.size(); index += 1) addSpec(af.get(index));
 
@@ -74,10 +74,3 @@ export function listEmbeddedFiles(document: PDFDocument, file: string, limits: L
   }
   return attachments;
 }
-
-import { PDFName } from 'pdf-lib';
-function asPdfName(name: string): PDFName {
-  return PDFName.of(name);
-}
-
-export { PDFArray };

@@ -3,7 +3,7 @@
 // Tm), simple fonts in WinAnsi/Standard encoding with /Differences, and any font with a /ToUnicode
 // CMap (which covers the composite Type0/Identity-H fonts of modern producers). Bounded in pages,
 // objects, characters and time.
-import type { PDFContext, PDFDocument, PDFObject } from 'pdf-lib';
+import { PDFName, type PDFContext, type PDFDocument, type PDFObject } from 'pdf-lib';
 
 import type { Deadline, Limits } from '../limits.ts';
 import { PDFArray, PDFDict, PDFRawStream, PDFRef, asArray, asDict, asName, decodeStream, dictGet, resolve } from './objects.ts';
@@ -63,7 +63,6 @@ export function extractText(document: PDFDocument, limits: Limits, deadline: Dea
   return out.join('').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
 }
 
-import { PDFName } from 'pdf-lib';
 function pdfName(name: string): PDFName {
   return PDFName.of(name);
 }
