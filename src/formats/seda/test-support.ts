@@ -7,7 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yauzl from 'yauzl';
 
-const REFERENCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/reference/seda');
+// The repository sits beside shared/ (../shared/reference/seda); LIASSE_SEDA_SCHEMA_DIR overrides it.
+const REFERENCE = process.env.LIASSE_SEDA_SCHEMA_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/reference/seda');
 
 export function validateSedaManifest(xml: string): { ok: boolean; output: string } {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'liasse-seda-'));
