@@ -112,6 +112,8 @@ const SORT_KEYS: Record<string, (invoice: SimInvoice) => string | number | boole
 function sortInvoices(items: SimInvoice[], page: Page): SimInvoice[] {
   const key = (page.colonne && SORT_KEYS[page.colonne]) || SORT_KEYS.IdFacture;
   const direction = page.sens === 'Descendant' ? -1 : 1;
+  // The common case (default order, candidates already in id order) needs no sort.
+  if (key === SORT_KEYS.IdFacture && items.every((item, index) => index === 0 || ((items[index - 1] as SimInvoice).idFacture - item.idFacture) * direction < 0)) return items;
   return items.sort((a, b) => {
     const ka = (key as (i: SimInvoice) => string | number | boolean)(a);
     const kb = (key as (i: SimInvoice) => string | number | boolean)(b);
@@ -168,10 +170,21 @@ function inRange(value: string, from: unknown, to: unknown): boolean {
   return (!lower || value >= lower) && (!upper || value <= upper);
 }
 
-function amountIn(value: string, min: unknown, max: unknown): boolean {
-  const amount = Decimal.parse(value);
-  const lower = decimal(min);
-  const upper = decimal(max);
+// Parsed amounts per decimal string: a search over 10 000 invoices must not re-parse them each time.
+const parsedAmounts = new Map<string, Decimal>();
+function parsedAmount(value: string): Decimal {
+  let amount = parsedAmounts.get(value);
+  if (!amount) {
+    amount = Decimal.parse(value);
+    if (parsedAmounts.size > 200_000) parsedAmounts.clear();
+    parsedAmounts.set(value, amount);
+  }
+  return amount;
+}
+
+function amountIn(value: string, lower: Decimal | undefined, upper: Decimal | undefined): boolean {
+  if (!lower && !upper) return true;
+  const amount = parsedAmount(value);
   return (!lower || amount.compare(lower) >= 0) && (!upper || amount.compare(upper) <= 0);
 }
 
@@ -203,6 +216,7 @@ export function rechercherRecipiendaire(state: SimState, raw: unknown, settings:
   const numeroFacture = text(body.numeroFacture);
   const numeroMarche = text(body.numeroMarche);
   const numeroBonCommande = text(body.numeroBonCommande);
+  const [htMin, htMax, ttcMin, ttcMax, payMin, payMax] = [body.montantHTMin, body.montantHTMax, body.montantTTCMin, body.montantTTCMax, body.montantApayerMin, body.montantApayerMax].map(decimal);
   const noWorks = Array.isArray(body.listeTypeFactureTravaux) && body.listeTypeFactureTravaux.length > 0;
 
   const matches: SimInvoice[] = [];
@@ -221,9 +235,9 @@ export function rechercherRecipiendaire(state: SimState, raw: unknown, settings:
         if (cadre && !(invoice.cadre === cadre || invoice.cadre.startsWith(`${cadre}_`))) continue;
         if (!inRange(invoice.dateDepot, body.periodeDateDepotDu, body.periodeDateDepotAu)) continue;
         if (!inRange(invoice.dateFacture, body.periodeDateFactureDu, body.periodeDateFactureAu)) continue;
-        if (!amountIn(invoice.totals.ht, body.montantHTMin, body.montantHTMax)) continue;
-        if (!amountIn(invoice.totals.ttc, body.montantTTCMin, body.montantTTCMax)) continue;
-        if (!amountIn(invoice.totals.apayer, body.montantApayerMin, body.montantApayerMax)) continue;
+        if (!amountIn(invoice.totals.ht, htMin, htMax)) continue;
+        if (!amountIn(invoice.totals.ttc, ttcMin, ttcMax)) continue;
+        if (!amountIn(invoice.totals.apayer, payMin, payMax)) continue;
         if (numeroMarche && invoice.numeroMarche !== numeroMarche) continue;
         if (numeroBonCommande && invoice.numeroBonCommande !== numeroBonCommande) continue;
         if (downloaded !== undefined && invoice.downloaded !== downloaded) continue;
