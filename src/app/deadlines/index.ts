@@ -9,7 +9,7 @@ import { Decimal } from '../../domain/money.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
 import { appendAudit } from '../../store/audit.ts';
 import type { Database } from '../../store/schema.ts';
-import { DEFAULT_DEADLINE_SETTINGS, type DeadlineSettings } from './settings.ts';
+import { type DeadlineSettings, loadDeadlineSettings } from './settings.ts';
 
 export type HistoryEvent = { status: string; at: string };
 
@@ -70,7 +70,9 @@ export async function loadInvoiceDgp(
   db: Kysely<Database>,
   invoiceId: string,
   today: string = todayInParis(),
-  overrides: DgpPolicyOverrides = {},
+  // Default: the installation's settings (LIASSE_DGP_*), so callers that pass nothing (mandats,
+  // the invoice page) apply the same policy as the lists.
+  overrides: DgpPolicyOverrides = loadDeadlineSettings().dgp,
 ): Promise<InvoiceDgp> {
   const invoice = await db
     .selectFrom('invoices')
@@ -195,7 +197,7 @@ export function riskOf(dgp: DgpResult, settings: DeadlineSettings): RiskLevel {
  */
 export async function listDeadlines(db: Kysely<Database>, options: ListDeadlinesOptions = {}): Promise<DeadlineRow[]> {
   const today = options.today ?? todayInParis();
-  const settings = options.settings ?? DEFAULT_DEADLINE_SETTINGS;
+  const settings = options.settings ?? loadDeadlineSettings();
   let query = db
     .selectFrom('invoices')
     .innerJoin('tenants', 'tenants.id', 'invoices.tenant_id')
@@ -318,7 +320,7 @@ export async function proposeLatePaymentMandat(
   options: { today?: string; settings?: DeadlineSettings } = {},
 ): Promise<LatePaymentMandatProposal> {
   const today = options.today ?? todayInParis();
-  const dgp = await loadInvoiceDgp(db, invoiceId, today, options.settings?.dgp ?? {});
+  const dgp = await loadInvoiceDgp(db, invoiceId, today, options.settings?.dgp ?? loadDeadlineSettings().dgp);
   if (!dgp.late || dgp.expiryDate === null || dgp.startDate === null) throw new NotLateError(invoiceId);
   const invoice = await db
     .selectFrom('invoices')
