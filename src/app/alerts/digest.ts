@@ -10,7 +10,7 @@ import { todayInParis } from '../../domain/dgp.ts';
 import { appendAudit } from '../../store/audit.ts';
 import type { Database } from '../../store/schema.ts';
 import { actorName, type DeadlineRow, listDeadlines } from '../deadlines/index.ts';
-import { DEFAULT_DEADLINE_SETTINGS, type DeadlineSettings } from '../deadlines/settings.ts';
+import type { DeadlineSettings } from '../deadlines/settings.ts';
 
 export const NO_SERVICE = '(sans service)';
 
@@ -100,7 +100,7 @@ export async function buildDigests(
   const today = options.today ?? todayInParis();
   const rows = await listDeadlines(db, {
     today,
-    settings: options.settings ?? DEFAULT_DEADLINE_SETTINGS,
+    ...(options.settings ? { settings: options.settings } : {}),
     risks: ['late', 'at_risk'],
     ...(options.tenantId ? { tenantId: options.tenantId } : {}),
   });
