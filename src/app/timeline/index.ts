@@ -113,6 +113,26 @@ export function chorusInstantToUtc(value: string): string {
   return new Date(utc).toISOString();
 }
 
+// Progress of a Chorus status within one processing cycle, to order statuses stamped in the same minute.
+const CHORUS_PROGRESS: Record<string, number> = {
+  DEPOSEE: 0,
+  EN_COURS_ACHEMINEMENT: 1,
+  COMPLETEE: 2,
+  MISE_A_DISPOSITION: 3,
+  SUSPENDUE: 4,
+  A_RECYCLER: 4,
+  REJETEE: 4,
+  SERVICE_FAIT: 5,
+  MANDATEE: 6,
+  MISE_A_DISPOSITION_COMPTABLE: 7,
+  COMPTABILISEE: 8,
+  MISE_EN_PAIEMENT: 9,
+};
+
+function progressOf(status: string): number {
+  return CHORUS_PROGRESS[status] ?? 3;
+}
+
 function chorusLabel(status: string): string {
   return isChorusStatus(status) ? CHORUS_STATUS_LABELS[status] : status;
 }
@@ -185,26 +205,55 @@ export async function getInvoiceTimeline(db: Kysely<Database>, invoiceId: string
     db.selectFrom('publish_attempts').selectAll().where('invoice_id', '=', invoiceId).orderBy('started_at').execute(),
   ]);
 
-  // Cycle boundaries from Chorus: an action belongs to the cycle of the last Chorus status before it.
-  const boundaries = history
-    .map((row) => ({ at: chorusInstantToUtc(row.at), cycle: Number(row.cycle) }))
-    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.cycle - b.cycle));
+  // Chorus dates are minutes (Paris time): a status Liasse posted carries a date up to a minute
+  // before the post that produced it. So Chorus entries are placed by causality as well as by
+  // date: in Chorus order (cycle, date, progress within the cycle), never before the previous one,
+  // and a status reached by one of our publications right after that publication.
+  const chorusRows = [...history].sort(
+    (a, b) => Number(a.cycle) - Number(b.cycle) || (a.at < b.at ? -1 : a.at > b.at ? 1 : 0) || progressOf(a.status) - progressOf(b.status),
+  );
+  const published = outbox.filter((row) => row.state === 'posted' && row.done_at !== null);
+  const matched = new Set<string>();
+  let previousKey = '';
+  const chorusKeys = chorusRows.map((row) => {
+    const at = chorusInstantToUtc(row.at);
+    let key = at > previousKey ? at : previousKey;
+    let anchored = false;
+    const atMs = Date.parse(at);
+    const publication = published.find(
+      (candidate) =>
+        !matched.has(candidate.id) &&
+        candidate.status === row.status &&
+        Date.parse(candidate.done_at!) >= atMs &&
+        Date.parse(candidate.created_at) <= atMs + 60_000,
+    );
+    if (publication) {
+      matched.add(publication.id);
+      if (publication.done_at! >= key) {
+        key = publication.done_at!;
+        anchored = true;
+      }
+    }
+    previousKey = key;
+    return { row, at, key, anchored };
+  });
+  // An action belongs to the cycle of the last Chorus status placed before it.
   const cycleAt = (at: string): number => {
-    let cycle = boundaries[0]?.cycle ?? 1;
-    for (const boundary of boundaries) {
-      if (boundary.at <= at) cycle = Math.max(cycle, boundary.cycle);
+    let cycle = chorusKeys[0] ? Number(chorusKeys[0].row.cycle) : 1;
+    for (const { key, row } of chorusKeys) {
+      if (key < at) cycle = Math.max(cycle, Number(row.cycle));
       else break;
     }
     return cycle;
   };
 
-  const entries: { entry: TimelineEntry; order: number }[] = [];
-  const push = (entry: TimelineEntry, order: number) => entries.push({ entry, order });
+  const entries: { entry: TimelineEntry; key: string; order: number }[] = [];
+  const push = (entry: TimelineEntry, order: number, key: string = entry.at) => entries.push({ entry, key, order });
 
-  for (const row of history) {
+  for (const { row, at, key, anchored } of chorusKeys) {
     push(
       {
-        at: chorusInstantToUtc(row.at),
+        at,
         kind: 'chorus',
         title: `Chorus Pro : ${chorusLabel(row.status)}`,
         detail: row.comment?.trim() ? row.comment : null,
@@ -215,7 +264,10 @@ export async function getInvoiceTimeline(db: Kysely<Database>, invoiceId: string
         source: { table: 'chorus_history', id: row.id },
         data: { chorusLocalTime: row.at },
       },
-      0,
+      // Right after "publié sur Chorus Pro" when it is the result of that publication, and after
+      // the entry it was moved behind; in Chorus order among themselves (insertion order).
+      anchored || key !== at ? 5 : 0,
+      key,
     );
   }
 
@@ -326,6 +378,6 @@ export async function getInvoiceTimeline(db: Kysely<Database>, invoiceId: string
 
   return entries
     .map((item, index) => ({ ...item, index }))
-    .sort((a, b) => (a.entry.at < b.entry.at ? -1 : a.entry.at > b.entry.at ? 1 : a.order - b.order || a.index - b.index))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.order - b.order || a.index - b.index))
     .map((item) => item.entry);
 }
