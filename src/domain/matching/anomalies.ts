@@ -17,12 +17,20 @@ function normalizedNumber(value: string | null): string {
   return value ? normalizeEngagementNumber(value) : '';
 }
 
-/** True when `other` reached the authority before the invoice (the invoice is then the duplicate). */
+/** "F-2025-00012-B" re-deposits "F-2025-00012": one number extends the other (at least 4 characters). */
+function numberExtends(a: string, b: string): boolean {
+  if (a === '' || b === '' || a === b) return false;
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  return short.length >= 4 && long.startsWith(short);
+}
+
+/**
+ * True when `other` was deposited before the invoice (the invoice is then the duplicate): Chorus
+ * numbers invoices in deposit order; the received instant decides only between equal numbers.
+ */
 function isEarlier(input: MatchInput, other: SiblingInvoice): boolean {
-  const mine = input.receivedAt ?? '';
-  const theirs = other.receivedAt ?? '';
-  if (theirs !== mine) return theirs < mine;
-  return other.chorusId < input.chorusId;
+  if (other.chorusId !== input.chorusId) return other.chorusId < input.chorusId;
+  return (other.receivedAt ?? '') < (input.receivedAt ?? '');
 }
 
 function label(other: SiblingInvoice): string {
@@ -47,9 +55,8 @@ export function detectAnomalies(input: MatchInput, engagement: MatchEngagement |
           (other) =>
             other.documentType === invoice.documentType &&
             ttc !== null &&
-            invoice.issueDate !== null &&
-            other.issueDate === invoice.issueDate &&
             amountIn(other.amountTtc) === ttc &&
+            ((invoice.issueDate !== null && other.issueDate === invoice.issueDate) || numberExtends(number, normalizedNumber(other.number))) &&
             isEarlier(input, other),
         );
     if (sameNumber) {
@@ -57,12 +64,16 @@ export function detectAnomalies(input: MatchInput, engagement: MatchEngagement |
     } else if (sameAmountAndDate && ttc !== null) {
       anomalies.push({
         code: 'duplicate',
-        message: `doublon probable : même fournisseur, même montant (${euros(ttc)} TTC) et même date que la facture ${label(sameAmountAndDate)}`,
+        message:
+          sameAmountAndDate.issueDate === invoice.issueDate
+            ? `doublon probable : même fournisseur, même montant (${euros(ttc)} TTC) et même date que la facture ${label(sameAmountAndDate)}`
+            : `doublon probable : même fournisseur, même montant (${euros(ttc)} TTC) et n° dérivé de la facture ${label(sameAmountAndDate)}`,
       });
     }
   }
 
-  if (!invoice.withoutMetadata && (invoice.sellerSiret || invoice.sellerName) && tiers === null) {
+  // Chorus names the depositor even for a PDF without metadata: its SIRET is enough to check.
+  if ((invoice.sellerSiret || (invoice.sellerName && !invoice.withoutMetadata)) && tiers === null) {
     anomalies.push({
       code: 'unknown_supplier',
       message: invoice.sellerSiret
@@ -122,7 +133,8 @@ export function detectAnomalies(input: MatchInput, engagement: MatchEngagement |
     }
   }
 
-  if (engagement && invoice.documentType === 'invoice' && !splitCovers) {
+  const confusion = anomalies.some((anomaly) => anomaly.code === 'ht_ttc_inconsistent' && anomaly.message.startsWith('confusion'));
+  if (engagement && invoice.documentType === 'invoice' && !splitCovers && !confusion) {
     const { base, amountCents, remainingCents } = comparableAmounts(input, engagement);
     if (amountCents !== null && remainingCents < amountCents) {
       anomalies.push({

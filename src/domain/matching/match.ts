@@ -193,7 +193,7 @@ export function matchInvoice(input: MatchInput): MatchResult {
     }
   }
 
-  const anomalies: Anomaly[] = detectAnomalies(input, best && (best.numberMatch || best.supplierAgrees) ? best.source : null, split !== null);
+  const anomalies: Anomaly[] = detectAnomalies(input, best && (best.numberMatch || best.supplierAgrees) ? best.source : null, splitIsQuoted);
   const blocked = anomalies.some((anomaly) => BLOCKING.has(anomaly.code));
 
   let status: MatchStatus = 'none';
