@@ -21,7 +21,7 @@ test('runMatching stores results, allocates clear matches, flags anomalies; conf
     const results = await runMatching(context.store, tenantId);
     assert.deepEqual(results.map((r) => [r.invoiceId, r.status]), [[good.id, 'matched'], [dup.id, 'suggested'], [unknown.id, 'none']]);
     assert.equal(results[0]!.engagement?.numero, 'EJ-2025-001');
-    assert.deepEqual(results[1]!.anomalies.map((a) => a.code), ['duplicate']);
+    assert.deepEqual(results[1]!.anomalies.map((a) => a.code), ['duplicate', 'engagement_exhausted']);
     assert.match(results[1]!.reasons.join(' '), /reste 300/, 'the first invoice reserved 1 200 € of 1 500 €');
     assert.deepEqual(results[2]!.anomalies.map((a) => a.code), ['unknown_supplier']);
 
