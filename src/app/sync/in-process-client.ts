@@ -42,15 +42,42 @@ function itemOf(state: SimState, invoice: SimInvoice): FactureRecipiendaire {
   };
 }
 
-export function inProcessChorusClient(state: SimState): ChorusClient {
+export type InProcessClient = ChorusClient & {
+  /** Generates (and keeps) every invoice's documents now, so that timing excludes the simulator's work. */
+  warm(): Promise<void>;
+};
+
+export function inProcessChorusClient(state: SimState, options: { cacheDocuments?: boolean } = {}): InProcessClient {
   const load = (key: string) => state.loadFile(key);
+  const pivotCache = new Map<number, Awaited<ReturnType<typeof pivotFilesOf>>>();
+  const pdfCache = new Map<number, Awaited<ReturnType<typeof pdfViewOf>>>();
+  const pivotFiles = async (invoice: SimInvoice) => {
+    const cached = pivotCache.get(invoice.idFacture);
+    if (cached) return cached;
+    const files = await pivotFilesOf(state.contextOf(invoice), load);
+    if (options.cacheDocuments) pivotCache.set(invoice.idFacture, files);
+    return files;
+  };
+  const pdfView = async (invoice: SimInvoice) => {
+    const cached = pdfCache.get(invoice.idFacture);
+    if (cached) return cached;
+    const view = await pdfViewOf(state.contextOf(invoice), load);
+    if (options.cacheDocuments) pdfCache.set(invoice.idFacture, view);
+    return view;
+  };
   const invoiceOf = (id: number): SimInvoice => {
     const invoice = state.invoices.get(id);
     if (!invoice) throw new Error(`unknown idFacture ${id}`);
     return invoice;
   };
-  const client: Partial<ChorusClient> = {
+  const client: Partial<InProcessClient> = {
     apiUrl: 'in-process',
+    async warm() {
+      for (const invoice of state.invoices.values()) {
+        await pivotFiles(invoice);
+        if (invoice.form === 'UBL' || invoice.form === 'CII') await pdfView(invoice);
+      }
+    },
     async recupererStructuresActivesDestinataire() {
       return [...state.structures.values()]
         .filter((structure) => structure.attached)
@@ -84,11 +111,11 @@ export function inProcessChorusClient(state: SimState): ChorusClient {
       const invoices = request.idFactures.map(invoiceOf);
       if (request.format === 'PIVOT') {
         const units = [];
-        for (const invoice of invoices) units.push({ context: state.contextOf(invoice), files: await pivotFilesOf(state.contextOf(invoice), load), minimal: false });
+        for (const invoice of invoices) units.push({ context: state.contextOf(invoice), files: await pivotFiles(invoice), minimal: invoice.form === 'PDF' });
         return Buffer.from(writePivot(units, new Date().toISOString().slice(0, 10), `FLX${Date.now()}`), 'utf8');
       }
       const views = [];
-      for (const invoice of invoices) views.push({ invoice, view: await pdfViewOf(state.contextOf(invoice), load) });
+      for (const invoice of invoices) views.push({ invoice, view: await pdfView(invoice) });
       if (views.length === 1) return views[0]!.view.content;
       return zip(views.map(({ invoice, view }) => ({ name: `${invoice.idFacture}/${view.name}`, content: view.content })));
     },
@@ -114,5 +141,5 @@ export function inProcessChorusClient(state: SimState): ChorusClient {
       };
     },
   };
-  return client as ChorusClient;
+  return client as InProcessClient;
 }

@@ -40,6 +40,7 @@ export type SyncResult = SyncSummary & {
   durationMs: number;
   /** One line per invoice that could not be stored (it is retried by the next run). */
   errors: string[];
+  timings: SyncTimings;
 };
 
 export type SyncProgress = {
@@ -182,7 +183,11 @@ export function planBatches(items: ChorusItem[], maxInvoices: number, maxBytes: 
   return batches;
 }
 
+/** Time spent per phase (ms), summed over batches: for the bench and for diagnosing slow syncs. */
+export type SyncTimings = { download: number; read: number; history: number; blobs: number; store: number };
+
 class TenantSync {
+  readonly timings: SyncTimings = { download: 0, read: 0, history: 0, blobs: 0, store: 0 };
   readonly summary: SyncSummary = { seen: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, failed: 0 };
   readonly errors: string[] = [];
   private readonly startedAt = Date.now();
@@ -387,6 +392,7 @@ class TenantSync {
     const { db, dialect } = this.context.store;
     const indexInvoice = await loadIndexer();
     const now = new Date().toISOString();
+    const started = performance.now();
     const outcomes = await db.transaction().execute(async (trx) => {
       const results: ('new' | 'updated')[] = [];
       for (const record of prepared.records) {
@@ -396,6 +402,7 @@ class TenantSync {
       }
       return results;
     });
+    this.timings.store += performance.now() - started;
     for (const [index, outcome] of outcomes.entries()) {
       this.summary[outcome] += 1;
       if (prepared.records[index]!.quarantineReason) this.summary.quarantined += 1;
@@ -405,13 +412,22 @@ class TenantSync {
   /** Downloads and reads one batch; never throws except on a fatal (credentials) error. */
   async prepare(batch: ChorusItem[], structureId: string | null): Promise<Prepared> {
     const prepared: Prepared = { records: [], failures: [] };
+    let mark = performance.now();
+    const lap = (phase: keyof SyncTimings) => {
+      const now = performance.now();
+      this.timings[phase] += now - mark;
+      mark = now;
+    };
     const pivots = await this.downloadPivots(batch, prepared);
+    lap('download');
     const readable: { item: ChorusItem; pivot: Buffer | null; read: Awaited<ReturnType<TenantSync['readOne']>> | null }[] = [];
     for (const { item, pivot } of pivots) {
       readable.push({ item, pivot, read: pivot ? await this.readOne(item, pivot) : null });
     }
+    lap('read');
     const needPdf = readable.filter(({ read }) => read !== null && read.needsPdf).map(({ item }) => item);
     const renditions = await this.downloadRenditions(needPdf, prepared);
+    lap('download');
     const histories = await mapWithConcurrency(readable, this.concurrency, async ({ item }) => {
       try {
         return (await this.client.consulterHistoriqueFacture(item.idFacture)).historiquesDesStatuts?.histoStatut ?? [];
@@ -420,6 +436,7 @@ class TenantSync {
         return error as Error;
       }
     });
+    lap('history');
     const blobs = this.context.blobs;
     await mapWithConcurrency(readable.map((entry, index) => ({ ...entry, index })), 4, async ({ item, pivot, read, index }) => {
       const history = histories[index];
@@ -469,6 +486,7 @@ class TenantSync {
         historyOnly: this.options.historyOnly ?? false,
       });
     });
+    lap('blobs');
     // Keep the batch's order: the store (and the audit log) then do not depend on timing.
     const order = new Map(batch.map((item, index) => [item.idFacture, index]));
     prepared.records.sort((a, b) => order.get(a.chorusId)! - order.get(b.chorusId)!);
@@ -684,7 +702,7 @@ export async function syncTenant(context: AppContext, tenantId: string, options:
     if (structures.length === 0) options.log?.("Chorus Pro ne rattache aucune structure active à ce compte technique : rien à synchroniser.");
     for (const [index, structure] of structures.entries()) await sync.syncStructure(structure, index + 1, structures.length);
     await endRun(context, runId, sync.summary, null);
-    return { ...sync.summary, runId, tenantId, structures: structures.length, durationMs: Date.now() - started, errors: sync.errors };
+    return { ...sync.summary, runId, tenantId, structures: structures.length, durationMs: Date.now() - started, errors: sync.errors, timings: sync.timings };
   } catch (error) {
     if (runId) await endRun(context, runId, sync?.summary ?? { seen: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, failed: 0 }, errorMessage(error)).catch(() => undefined);
     throw error;
@@ -727,7 +745,7 @@ export async function retryQuarantined(context: AppContext, tenantId: string, op
       groups.set(row.structure_id, list);
     }
     for (const [structureId, items] of groups) await sync.processItems(items, structureId);
-    return { ...sync.summary, runId: newId(), tenantId, structures: groups.size, durationMs: Date.now() - started, errors: sync.errors };
+    return { ...sync.summary, runId: newId(), tenantId, structures: groups.size, durationMs: Date.now() - started, errors: sync.errors, timings: sync.timings };
   } finally {
     await lease.release().catch(() => undefined);
   }

@@ -20,6 +20,7 @@ jointes et leur historique Chorus. Une exécution interrompue reprend là où el
   --history-only        les nouvelles factures sont prises comme historique (premier passage sur une
                         collectivité qui les a déjà traitées ailleurs : la corbeille n'est pas inondée)
   --retry-quarantined   relit les factures en quarantaine (après une correction des lecteurs)
+  --batch-size N        factures par téléchargement et par transaction (50 par défaut)
   --json                une ligne de résumé JSON à la fin :
                         {"seen":…,"new":…,"updated":…,"unchanged":…,"quarantined":…,"failed":…}
 
@@ -39,12 +40,15 @@ export async function run(argv: string[]): Promise<number> {
       'history-only': { type: 'boolean' },
       'retry-quarantined': { type: 'boolean' },
       json: { type: 'boolean' },
+      'batch-size': { type: 'string' },
     },
     HELP,
   );
   if (!parsed) return 0;
   const { values } = parsed;
   if (values.since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.since)) throw new UsageError(`--since attend une date AAAA-MM-JJ, reçu « ${values.since} »`);
+  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000)) throw new UsageError('--batch-size attend un entier entre 1 et 1000');
   if (values.all && values.tenant) throw new UsageError('--all et --tenant sont exclusifs');
   const context = await openContext(storeOverrides(values));
   const reporter = createProgressReporter(process.stderr);
@@ -58,6 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       const options = {
         ...(values.since ? { since: values.since } : {}),
         historyOnly: values['history-only'] ?? false,
+        ...(batchSize ? { batchMaxInvoices: batchSize } : {}),
         onProgress: reporter.update,
         log: reporter.log,
       };
