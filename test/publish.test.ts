@@ -148,8 +148,9 @@ test('Hélios rule, 20002 resolved by resynchronising, failures list and retry',
     const failures = await listPublishFailures(db);
     assert.equal(failures.length, 1);
     assert.match(failures[0]!.lastError!, /REJETEE à SERVICE_FAIT/);
-    const resynced = await db.selectFrom('invoices').select('chorus_status').where('id', '=', refused).executeTakeFirstOrThrow();
+    const resynced = await db.selectFrom('invoices').select(['chorus_status', 'status']).where('id', '=', refused).executeTakeFirstOrThrow();
     assert.equal(resynced.chorus_status, 'REJETEE');
+    assert.equal(resynced.status, 'rejected');
     const retried = await retryPublication(db, failures[0]!.id, CLI_ACTOR);
     assert.equal(retried.state, 'pending');
     await assert.rejects(retryPublication(db, failures[0]!.id, CLI_ACTOR), /en échec/);

@@ -52,6 +52,17 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
+async function connectionsTo(database: string): Promise<number> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    const result = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [database]);
+    return Number(result.rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `liasse-test-${dialect}-`));
   let databaseUrl: string | undefined;
@@ -76,7 +87,13 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     },
     async dispose() {
       await Promise.all(opened.map((context) => context.close().catch(() => undefined)));
-      if (databaseName) await adminQuery(`drop database if exists ${databaseName} with (force)`);
+      if (databaseName) {
+        // pg's Pool.end() resolves before its sockets are closed: a backend still alive when the
+        // forced drop kills it sends a FATAL to a client nobody listens to any more, which surfaces
+        // as an uncaught exception in a later test. Let them go first (2 s at most).
+        for (let tries = 0; tries < 40 && (await connectionsTo(databaseName)) > 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+        await adminQuery(`drop database if exists ${databaseName} with (force)`);
+      }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

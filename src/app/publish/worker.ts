@@ -20,7 +20,7 @@ import type { Kysely } from 'kysely';
 import { ChorusError, CODE_TRANSITION_INTERDITE, type ChorusClient } from '../../chorus/client.ts';
 import type { ConsulterHistoriqueResponse, RecipientTargetStatus } from '../../chorus/types.ts';
 import { newId } from '../../domain/ids.ts';
-import { HELIOS_STATUSES, isChorusStatus, type ChorusStatus } from '../../domain/lifecycle.ts';
+import { HELIOS_STATUSES, isChorusStatus, statusAfterChorus, type ChorusStatus } from '../../domain/lifecycle.ts';
 import { appendAudit } from '../../store/audit.ts';
 import type { Dialect } from '../../store/db.ts';
 import type { Database } from '../../store/schema.ts';
@@ -387,10 +387,17 @@ async function finishRow(
         message: finish.message ?? null,
       })
       .execute();
+    let resynchronised: { from: string; to: string } | null = null;
     if (finish.chorusStatus) {
+      // What Chorus now says, as the sync would record it; a status Chorus reached elsewhere (the
+      // portal, Hélios) moves the invoice on. chorus_status_at keeps our UTC instant, never equal
+      // to a Chorus timestamp, so the next sync still downloads the history.
+      const invoice = await trx.selectFrom('invoices').select('status').where('id', '=', row.invoice_id).executeTakeFirst();
+      const status = invoice ? statusAfterChorus(invoice.status, finish.chorusStatus) : null;
+      if (invoice && status !== invoice.status) resynchronised = { from: invoice.status, to: status! };
       await trx
         .updateTable('invoices')
-        .set({ chorus_status: finish.chorusStatus, chorus_status_at: now })
+        .set({ chorus_status: finish.chorusStatus, chorus_status_at: now, ...(resynchronised ? { status: resynchronised.to, updated_at: now } : {}) })
         .where('id', '=', row.invoice_id)
         .execute();
     }
@@ -408,6 +415,7 @@ async function finishRow(
         ...(finish.message ? { message: finish.message } : {}),
         ...(finish.codeRetour ? { codeRetour: finish.codeRetour } : {}),
         ...(finish.httpStatus ? { httpStatus: finish.httpStatus } : {}),
+        ...(resynchronised ? { from: resynchronised.from, to: resynchronised.to, chorusStatus: finish.chorusStatus } : {}),
       },
       at: now,
     });
