@@ -100,7 +100,7 @@ export default function AdminScreen({ tenantId }: { tenantId: string }) {
       </div>
       <Section title={t.admin.users}>
         {users.error ? <ErrorMessage error={users.error} /> : null}
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

@@ -92,7 +92,7 @@ export default function BordereauxScreen({ tenantId }: { tenantId: string }) {
       <Section title={t.bordereaux.list}>
         {bordereaux.data && bordereaux.data.items.length === 0 ? <p>{t.bordereaux.empty}</p> : null}
         {bordereaux.data && bordereaux.data.items.length > 0 ? (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>

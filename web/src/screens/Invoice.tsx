@@ -174,7 +174,7 @@ export default function InvoiceScreen({ tenantId, invoiceId }: { tenantId: strin
       </div>
 
       <Section title={t.invoice.lines}>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

@@ -92,7 +92,7 @@ export default function ReferentialScreen({ tenantId }: { tenantId: string }) {
       </form>
       <div className="grid">
         <Section title={t.referential.engagements}>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>
@@ -124,7 +124,7 @@ export default function ReferentialScreen({ tenantId }: { tenantId: string }) {
           {engagements.data?.items.length === 0 ? <p>{t.referential.empty}</p> : null}
         </Section>
         <Section title={t.referential.tiers}>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>
