@@ -156,6 +156,24 @@ export type Invoice = {
   taxRepresentative?: Party | null; // BG-11
   /** BG-3 preceding invoices as found, including those missing their number (BR-55). */
   precedingInvoiceReferences?: { id: string | null; issueDate: IsoDate | null }[];
+  /** Syntax facts the XML readers record for EN 16931 rules the model alone cannot decide. */
+  syntax?: InvoiceSyntax;
+};
+
+/** What the XML said beyond the model: every coded value of a list, and groups given empty. */
+export type InvoiceSyntax = {
+  /** Root element of a UBL document: a CreditNote takes only credit note type codes (BR-CL-01). */
+  root: 'Invoice' | 'CreditNote' | null;
+  /** Every currencyID attribute of an amount (BR-CL-03). */
+  amountCurrencies: string[];
+  /** Every payment means type code BT-81, not only the first (BR-CL-16). */
+  paymentMeansCodes: string[];
+  /** Credit transfer accounts (BG-17) given without an account identifier BT-84 (BR-50). */
+  accountsWithoutId: number;
+  /** Line numbers (1-based) whose period BG-26 has neither start nor end date (BR-CO-20). */
+  emptyLinePeriods: number[];
+  /** Unit codes of price base quantities BT-150 (BR-CL-23; the invoiced quantities' are on the lines). */
+  baseQuantityUnits: string[];
 };
 
 export function emptyParty(): Party {

@@ -13,7 +13,7 @@ import {
 } from '../domain/invoice.ts';
 import type { Limits } from './limits.ts';
 import type { EmbeddedFile } from './types.ts';
-import { Base64Sink, decimal, deriveSiret, identifier, isoDate, newParty, text } from './values.ts';
+import { Base64Sink, decimal, deriveSiret, identifier, isoDate, newParty, newSyntax, noteCurrency, text } from './values.ts';
 import { MappingBuilder } from './xml/builder.ts';
 import type { XmlMapping } from './xml/stream.ts';
 
@@ -41,6 +41,10 @@ export type CiiState = {
   attachment: Attachment | null;
   taxRegistrationScheme: string | null;
   sawPaymentMeans: number;
+  /** Inside a creditor account (BR-50): whether it had an ID; inside a line period (BR-CO-20). */
+  accountHasId: boolean;
+  linePeriod: boolean;
+  linePeriodDated: boolean;
 };
 
 export function newCiiState(file: string, limits: Limits, format: 'CII' | 'ZUGFERD1'): CiiState {
@@ -48,7 +52,22 @@ export function newCiiState(file: string, limits: Limits, format: 'CII' | 'ZUGFE
   invoice.seller = newParty();
   invoice.buyer = newParty();
   invoice.precedingInvoiceReferences = [];
-  return { file, limits, invoice, files: [], allowanceCharge: null, tax: null, line: null, attachment: null, taxRegistrationScheme: null, sawPaymentMeans: 0 };
+  invoice.syntax = newSyntax(null);
+  return {
+    file,
+    limits,
+    invoice,
+    files: [],
+    allowanceCharge: null,
+    tax: null,
+    line: null,
+    attachment: null,
+    taxRegistrationScheme: null,
+    sawPaymentMeans: 0,
+    accountHasId: false,
+    linePeriod: false,
+    linePeriodDated: false,
+  };
 }
 
 const ZF1_SEGMENTS: Record<string, string> = {
@@ -196,7 +215,17 @@ b.close(`${S}/TaxCurrencyCode`, (s, v) => (s.invoice.taxCurrency = text(v)));
 b.close(`${S}/PaymentReference`, (s, v) => (s.invoice.payment.remittanceInfo = text(v)));
 const PM = `${S}/SpecifiedTradeSettlementPaymentMeans`;
 b.open(PM, (s) => void (s.sawPaymentMeans += 1));
-b.close(`${PM}/TypeCode`, (s, v) => (s.invoice.payment.meansCode ??= text(v)));
+b.close(`${PM}/TypeCode`, (s, v) => {
+  const code = text(v);
+  if (code) s.invoice.syntax!.paymentMeansCodes.push(code);
+  s.invoice.payment.meansCode ??= code;
+});
+b.open(`${PM}/PayeePartyCreditorFinancialAccount`, (s) => void (s.accountHasId = false));
+b.open(`${PM}/PayeePartyCreditorFinancialAccount/IBANID`, (s) => void (s.accountHasId = true));
+b.open(`${PM}/PayeePartyCreditorFinancialAccount/ProprietaryID`, (s) => void (s.accountHasId = true));
+b.end(`${PM}/PayeePartyCreditorFinancialAccount`, (s) => {
+  if (!s.accountHasId) s.invoice.syntax!.accountsWithoutId += 1;
+});
 b.close(`${PM}/PayeePartyCreditorFinancialAccount/IBANID`, (s, v) => (s.invoice.payment.iban ??= text(v)?.replace(/\s/g, '') ?? null));
 b.close(`${PM}/PayeePartyCreditorFinancialAccount/ProprietaryID`, (s, v) => (s.invoice.payment.iban ??= text(v)));
 b.close(`${PM}/PayeePartyCreditorFinancialAccount/AccountName`, (s, v) => (s.invoice.payment.accountName ??= text(v)));
@@ -266,6 +295,7 @@ for (const [element, key] of totals) {
 // BT-110 is the TaxTotalAmount in the invoice currency; another currency's is BT-111.
 b.close(`${SUM}/TaxTotalAmount`, (s, v, a) => {
   const currency = text(a.currencyID ?? '');
+  noteCurrency(s.invoice.syntax!, a);
   const value = amount(s, v, 'ram:TaxTotalAmount');
   if (currency !== null && s.invoice.currency !== null && currency !== s.invoice.currency) s.invoice.taxTotalInTaxCurrency = value;
   else if (s.invoice.totals.tax === null) s.invoice.totals.tax = value;
@@ -319,7 +349,15 @@ b.close(`${L}/SpecifiedTradeProduct/ApplicableProductCharacteristic/Value`, (s, 
 b.close(`${L}/SpecifiedLineTradeAgreement/BuyerOrderReferencedDocument/LineID`, (s, v) => (s.line!.orderLineReference = text(v)));
 b.close(`${L}/SpecifiedLineTradeAgreement/GrossPriceProductTradePrice/ChargeAmount`, (s, v) => (s.line!.grossPrice = amount(s, v, 'ram:GrossPriceProductTradePrice/ram:ChargeAmount')));
 b.close(`${L}/SpecifiedLineTradeAgreement/NetPriceProductTradePrice/ChargeAmount`, (s, v) => (s.line!.netPrice = amount(s, v, 'ram:NetPriceProductTradePrice/ram:ChargeAmount')));
-b.close(`${L}/SpecifiedLineTradeAgreement/NetPriceProductTradePrice/BasisQuantity`, (s, v) => (s.line!.priceBaseQuantity = amount(s, v, 'ram:BasisQuantity')));
+b.close(`${L}/SpecifiedLineTradeAgreement/NetPriceProductTradePrice/BasisQuantity`, (s, v, a) => {
+  s.line!.priceBaseQuantity = amount(s, v, 'ram:BasisQuantity');
+  const unit = text(a.unitCode ?? '');
+  if (unit) s.invoice.syntax!.baseQuantityUnits.push(unit);
+});
+b.open(`${L}/SpecifiedLineTradeAgreement/GrossPriceProductTradePrice/BasisQuantity`, (s, a) => {
+  const unit = text(a.unitCode ?? '');
+  if (unit) s.invoice.syntax!.baseQuantityUnits.push(unit);
+});
 b.close(`${L}/SpecifiedLineTradeDelivery/BilledQuantity`, (s, v, a) => {
   s.line!.quantity = amount(s, v, 'ram:BilledQuantity');
   s.line!.unitCode = text(a.unitCode ?? '');
@@ -327,11 +365,17 @@ b.close(`${L}/SpecifiedLineTradeDelivery/BilledQuantity`, (s, v, a) => {
 const LS = `${L}/SpecifiedLineTradeSettlement`;
 b.close(`${LS}/ApplicableTradeTax/CategoryCode`, (s, v) => (s.line!.vatCategory = text(v)));
 b.close(`${LS}/ApplicableTradeTax/RateApplicablePercent`, (s, v) => (s.line!.vatRate = amount(s, v, 'ram:RateApplicablePercent')));
+b.open(`${LS}/BillingSpecifiedPeriod`, (s) => void (s.linePeriod = true));
+b.open(`${LS}/BillingSpecifiedPeriod/StartDateTime`, (s) => void (s.linePeriodDated = true));
+b.open(`${LS}/BillingSpecifiedPeriod/EndDateTime`, (s) => void (s.linePeriodDated = true));
 b.close(`${LS}/BillingSpecifiedPeriod/StartDateTime/DateTimeString`, (s, v) => (s.line!.periodStart = isoDate(v, s.file, 'ram:StartDateTime')));
 b.close(`${LS}/BillingSpecifiedPeriod/EndDateTime/DateTimeString`, (s, v) => (s.line!.periodEnd = isoDate(v, s.file, 'ram:EndDateTime')));
 allowanceChargeHandlers(`${LS}/SpecifiedTradeAllowanceCharge`, (s) => s.line!.allowancesCharges!);
 b.close(`${LS}/SpecifiedTradeSettlementLineMonetarySummation/LineTotalAmount`, (s, v) => (s.line!.netAmount = amount(s, v, 'ram:LineTotalAmount')));
 b.end(L, (s) => {
+  if (s.linePeriod && !s.linePeriodDated) s.invoice.syntax!.emptyLinePeriods.push(s.invoice.lines.length + 1);
+  s.linePeriod = false;
+  s.linePeriodDated = false;
   s.invoice.lines.push(s.line!);
   s.line = null;
 });

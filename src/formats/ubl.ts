@@ -11,7 +11,7 @@ import {
 } from '../domain/invoice.ts';
 import type { Limits } from './limits.ts';
 import type { EmbeddedFile } from './types.ts';
-import { Base64Sink, decimal, deriveSiret, identifier, isoDate, newParty, text } from './values.ts';
+import { Base64Sink, decimal, deriveSiret, identifier, isoDate, newParty, newSyntax, noteCurrency, text } from './values.ts';
 import { MappingBuilder } from './xml/builder.ts';
 import type { XmlMapping } from './xml/stream.ts';
 
@@ -41,6 +41,10 @@ export type UblState = {
   subtotal: VatBreakdown | null;
   line: InvoiceLine | null;
   attachment: Attachment | null;
+  /** Inside a PayeeFinancialAccount (BR-50): whether it had an ID; inside a line period (BR-CO-20). */
+  accountHasId: boolean;
+  linePeriod: boolean;
+  linePeriodDated: boolean;
 };
 
 export function newUblState(file: string, limits: Limits, creditNote: boolean): UblState {
@@ -49,6 +53,7 @@ export function newUblState(file: string, limits: Limits, creditNote: boolean): 
   invoice.seller = newParty();
   invoice.buyer = newParty();
   invoice.precedingInvoiceReferences = [];
+  invoice.syntax = newSyntax(creditNote ? 'CreditNote' : 'Invoice');
   return {
     file,
     limits,
@@ -62,13 +67,17 @@ export function newUblState(file: string, limits: Limits, creditNote: boolean): 
     subtotal: null,
     line: null,
     attachment: null,
+    accountHasId: false,
+    linePeriod: false,
+    linePeriodDated: false,
   };
 }
 
 const builder = new MappingBuilder<UblState>();
 const b = builder;
 
-function amount(s: UblState, value: string, element: string): string | null {
+function amount(s: UblState, value: string, element: string, attributes?: Record<string, string>): string | null {
+  if (attributes) noteCurrency(s.invoice.syntax!, attributes);
   return decimal(value, s.file, element);
 }
 
@@ -207,10 +216,22 @@ b.open('Delivery/DeliveryLocation/Address', (s) => (s.invoice.delivery!.hasAddre
 b.close('Delivery/DeliveryLocation/Address/Country/IdentificationCode', (s, v) => (s.invoice.delivery!.countryCode = text(v)));
 
 // Payment.
-b.close('PaymentMeans/PaymentMeansCode', (s, v) => (s.invoice.payment.meansCode ??= text(v)));
+b.close('PaymentMeans/PaymentMeansCode', (s, v) => {
+  const code = text(v);
+  if (code) s.invoice.syntax!.paymentMeansCodes.push(code);
+  s.invoice.payment.meansCode ??= code;
+});
 b.close('PaymentMeans/PaymentDueDate', (s, v) => (s.invoice.dueDate ??= isoDate(v, s.file, 'cbc:PaymentDueDate')));
 b.close('PaymentMeans/PaymentID', (s, v) => (s.invoice.payment.remittanceInfo ??= text(v)));
-b.close('PaymentMeans/PayeeFinancialAccount/ID', (s, v) => (s.invoice.payment.iban ??= text(v)?.replace(/\s/g, '') ?? null));
+b.open('PaymentMeans/PayeeFinancialAccount', (s) => void (s.accountHasId = false));
+b.close('PaymentMeans/PayeeFinancialAccount/ID', (s, v) => {
+  const id = text(v)?.replace(/\s/g, '') ?? null;
+  if (id) s.accountHasId = true;
+  s.invoice.payment.iban ??= id;
+});
+b.end('PaymentMeans/PayeeFinancialAccount', (s) => {
+  if (!s.accountHasId) s.invoice.syntax!.accountsWithoutId += 1;
+});
 b.close('PaymentMeans/PayeeFinancialAccount/Name', (s, v) => (s.invoice.payment.accountName ??= text(v)));
 b.close('PaymentMeans/PayeeFinancialAccount/FinancialInstitutionBranch/ID', (s, v) => (s.invoice.payment.bic ??= text(v)));
 b.close('PaymentMeans/CardAccount/PrimaryAccountNumberID', (s, v) => (s.invoice.payment.cardAccount = text(v)));
@@ -229,8 +250,8 @@ function allowanceChargeHandlers(prefix: string, list: (s: UblState) => Document
   b.close(`${prefix}/AllowanceChargeReasonCode`, (s, v) => (s.allowanceCharge!.reasonCode = text(v)));
   b.close(`${prefix}/AllowanceChargeReason`, (s, v) => (s.allowanceCharge!.reason = text(v)));
   b.close(`${prefix}/MultiplierFactorNumeric`, (s, v) => (s.allowanceCharge!.percentage = amount(s, v, 'cbc:MultiplierFactorNumeric')));
-  b.close(`${prefix}/Amount`, (s, v) => (s.allowanceCharge!.amount = amount(s, v, 'cac:AllowanceCharge/cbc:Amount')));
-  b.close(`${prefix}/BaseAmount`, (s, v) => (s.allowanceCharge!.baseAmount = amount(s, v, 'cac:AllowanceCharge/cbc:BaseAmount')));
+  b.close(`${prefix}/Amount`, (s, v, a) => (s.allowanceCharge!.amount = amount(s, v, 'cac:AllowanceCharge/cbc:Amount', a)));
+  b.close(`${prefix}/BaseAmount`, (s, v, a) => (s.allowanceCharge!.baseAmount = amount(s, v, 'cac:AllowanceCharge/cbc:BaseAmount', a)));
   b.close(`${prefix}/TaxCategory/ID`, (s, v) => (s.allowanceCharge!.vatCategory = text(v)));
   b.close(`${prefix}/TaxCategory/Percent`, (s, v) => (s.allowanceCharge!.vatRate = amount(s, v, 'cac:TaxCategory/cbc:Percent')));
   b.end(prefix, (s) => {
@@ -243,7 +264,7 @@ allowanceChargeHandlers('AllowanceCharge', (s) => s.invoice.allowancesCharges);
 // VAT: BT-110 is the TaxTotal in the document currency; another currency's TaxTotal is BT-111.
 b.close('TaxTotal/TaxAmount', (s, v, a) => {
   const currency = text(a.currencyID ?? '');
-  const value = amount(s, v, 'cac:TaxTotal/cbc:TaxAmount');
+  const value = amount(s, v, 'cac:TaxTotal/cbc:TaxAmount', a);
   if (currency !== null && s.invoice.currency !== null && currency !== s.invoice.currency) {
     if (currency === s.invoice.taxCurrency || s.invoice.taxTotalInTaxCurrency == null) s.invoice.taxTotalInTaxCurrency = value;
   } else if (s.invoice.totals.tax === null) {
@@ -253,8 +274,8 @@ b.close('TaxTotal/TaxAmount', (s, v, a) => {
 b.open('TaxTotal/TaxSubtotal', (s) => {
   s.subtotal = { category: null, rate: null, taxableAmount: null, taxAmount: null, exemptionReason: null, exemptionReasonCode: null };
 });
-b.close('TaxTotal/TaxSubtotal/TaxableAmount', (s, v) => (s.subtotal!.taxableAmount = amount(s, v, 'cac:TaxSubtotal/cbc:TaxableAmount')));
-b.close('TaxTotal/TaxSubtotal/TaxAmount', (s, v) => (s.subtotal!.taxAmount = amount(s, v, 'cac:TaxSubtotal/cbc:TaxAmount')));
+b.close('TaxTotal/TaxSubtotal/TaxableAmount', (s, v, a) => (s.subtotal!.taxableAmount = amount(s, v, 'cac:TaxSubtotal/cbc:TaxableAmount', a)));
+b.close('TaxTotal/TaxSubtotal/TaxAmount', (s, v, a) => (s.subtotal!.taxAmount = amount(s, v, 'cac:TaxSubtotal/cbc:TaxAmount', a)));
 b.close('TaxTotal/TaxSubtotal/TaxCategory/ID', (s, v) => (s.subtotal!.category = text(v)));
 b.close('TaxTotal/TaxSubtotal/TaxCategory/Percent', (s, v) => (s.subtotal!.rate = amount(s, v, 'cac:TaxCategory/cbc:Percent')));
 b.close('TaxTotal/TaxSubtotal/TaxCategory/TaxExemptionReason', (s, v) => (s.subtotal!.exemptionReason = text(v)));
@@ -276,7 +297,7 @@ const totals: [string, keyof Invoice['totals']][] = [
   ['PayableAmount', 'payable'],
 ];
 for (const [element, key] of totals) {
-  b.close(`LegalMonetaryTotal/${element}`, (s, v) => (s.invoice.totals[key] = amount(s, v, `cbc:${element}`)));
+  b.close(`LegalMonetaryTotal/${element}`, (s, v, a) => (s.invoice.totals[key] = amount(s, v, `cbc:${element}`, a)));
 }
 
 // Lines BG-25 (InvoiceLine or CreditNoteLine).
@@ -311,8 +332,11 @@ for (const lineElement of ['InvoiceLine', 'CreditNoteLine']) {
   };
   b.close(`${l}/InvoicedQuantity`, quantity);
   b.close(`${l}/CreditedQuantity`, quantity);
-  b.close(`${l}/LineExtensionAmount`, (s, v) => (s.line!.netAmount = amount(s, v, 'cac:InvoiceLine/cbc:LineExtensionAmount')));
+  b.close(`${l}/LineExtensionAmount`, (s, v, a) => (s.line!.netAmount = amount(s, v, 'cac:InvoiceLine/cbc:LineExtensionAmount', a)));
   b.close(`${l}/OrderLineReference/LineID`, (s, v) => (s.line!.orderLineReference = text(v)));
+  b.open(`${l}/InvoicePeriod`, (s) => void (s.linePeriod = true));
+  b.open(`${l}/InvoicePeriod/StartDate`, (s) => void (s.linePeriodDated = true));
+  b.open(`${l}/InvoicePeriod/EndDate`, (s) => void (s.linePeriodDated = true));
   b.close(`${l}/InvoicePeriod/StartDate`, (s, v) => (s.line!.periodStart = isoDate(v, s.file, 'cac:InvoiceLine/cac:InvoicePeriod/cbc:StartDate')));
   b.close(`${l}/InvoicePeriod/EndDate`, (s, v) => (s.line!.periodEnd = isoDate(v, s.file, 'cac:InvoiceLine/cac:InvoicePeriod/cbc:EndDate')));
   allowanceChargeHandlers(`${l}/AllowanceCharge`, (s) => s.line!.allowancesCharges!);
@@ -328,10 +352,17 @@ for (const lineElement of ['InvoiceLine', 'CreditNoteLine']) {
   b.open(`${l}/Item/AdditionalItemProperty`, (s) => s.line!.attributes!.push({ name: null, value: null }));
   b.close(`${l}/Item/AdditionalItemProperty/Name`, (s, v) => (s.line!.attributes!.at(-1)!.name = text(v)));
   b.close(`${l}/Item/AdditionalItemProperty/Value`, (s, v) => (s.line!.attributes!.at(-1)!.value = text(v)));
-  b.close(`${l}/Price/PriceAmount`, (s, v) => (s.line!.netPrice = amount(s, v, 'cac:Price/cbc:PriceAmount')));
-  b.close(`${l}/Price/BaseQuantity`, (s, v) => (s.line!.priceBaseQuantity = amount(s, v, 'cac:Price/cbc:BaseQuantity')));
-  b.close(`${l}/Price/AllowanceCharge/BaseAmount`, (s, v) => (s.line!.grossPrice = amount(s, v, 'cac:Price/cac:AllowanceCharge/cbc:BaseAmount')));
+  b.close(`${l}/Price/PriceAmount`, (s, v, a) => (s.line!.netPrice = amount(s, v, 'cac:Price/cbc:PriceAmount', a)));
+  b.close(`${l}/Price/BaseQuantity`, (s, v, a) => {
+    s.line!.priceBaseQuantity = amount(s, v, 'cac:Price/cbc:BaseQuantity');
+    const unit = text(a.unitCode ?? '');
+    if (unit) s.invoice.syntax!.baseQuantityUnits.push(unit);
+  });
+  b.close(`${l}/Price/AllowanceCharge/BaseAmount`, (s, v, a) => (s.line!.grossPrice = amount(s, v, 'cac:Price/cac:AllowanceCharge/cbc:BaseAmount', a)));
   b.end(l, (s) => {
+    if (s.linePeriod && !s.linePeriodDated) s.invoice.syntax!.emptyLinePeriods.push(s.invoice.lines.length + 1);
+    s.linePeriod = false;
+    s.linePeriodDated = false;
     s.invoice.lines.push(s.line!);
     s.line = null;
   });

@@ -2,7 +2,7 @@
 // names the element when it refuses a value (an amount that is not a decimal number, a bad date).
 import { createHash, type Hash } from 'node:crypto';
 
-import type { Party, PartyIdentifier } from '../domain/invoice.ts';
+import type { InvoiceSyntax, Party, PartyIdentifier } from '../domain/invoice.ts';
 import { emptyParty, isValidSiret } from '../domain/invoice.ts';
 import { InvoiceFormatError } from './errors.ts';
 
@@ -44,6 +44,16 @@ export function isoDate(value: string, file: string, element: string): string | 
     throw new InvoiceFormatError(file, `element ${element}`, `holds "${trimmed}", which is not a calendar date`);
   }
   return date;
+}
+
+export function newSyntax(root: InvoiceSyntax['root']): InvoiceSyntax {
+  return { root, amountCurrencies: [], paymentMeansCodes: [], accountsWithoutId: 0, emptyLinePeriods: [], baseQuantityUnits: [] };
+}
+
+/** Records an amount's currencyID once (BR-CL-03 checks each distinct value). */
+export function noteCurrency(syntax: InvoiceSyntax, attributes: Record<string, string>): void {
+  const currency = attributes.currencyID?.trim();
+  if (currency !== undefined && !syntax.amountCurrencies.includes(currency)) syntax.amountCurrencies.push(currency);
 }
 
 export function newParty(): Party {

@@ -1,12 +1,13 @@
 // EN 16931 business rules on the canonical model: presence (BR-01…BR-65), consistency and
-// arithmetic (BR-CO-*), VAT categories (BR-S/Z/E/AE/K/G/O-*), plus the French public recipient
-// rules (FR-PUB-*). Arithmetic is exact (Decimal); comparisons round to 2 decimals like the
+// arithmetic (BR-CO-*), VAT categories (BR-S/Z/E/AE/K/G/O/AF/AG/B-*), code lists (BR-CL-*) and
+// decimals (BR-DEC-*, in codes.ts), plus the French public recipient rules (FR-PUB-*).
+// BR-CO-05…08 (a reason code and its text name the same reason) are not machine-checkable: the
+// official schematron asserts true() for them, and so do we, by not emitting them. Arithmetic is exact (Decimal); comparisons round to 2 decimals like the
 // official schematron, and BR-CO-17 / BR-x-09 keep its tolerance of one currency unit.
 import { isValidSiret, type DocumentAllowanceCharge, type Invoice, type InvoiceLine, type Party } from '../invoice.ts';
 import { Decimal } from '../money.ts';
-import type { Finding, Severity, ValidationOptions } from './types.ts';
-
-type Emit = (rule: string, bt: string, location: string, messageFr: string, messageEn: string, severity?: Severity) => void;
+import { codeListRules, decimalRules } from './codes.ts';
+import type { Emit, Finding, ValidationOptions } from './types.ts';
 
 const d = (value: string | null | undefined): Decimal | null => Decimal.tryParse(value);
 const r2 = (value: Decimal): Decimal => value.round(2);
@@ -52,6 +53,10 @@ export function validateInvoice(invoice: Invoice, options: ValidationOptions = {
     }
   }
   if (!pivot && !headerOnly) vatCategoryRules(invoice, emit);
+  if (!pivot) {
+    codeListRules(invoice, emit);
+    decimalRules(invoice, emit);
+  }
   // ZUGFeRD 1.0 predates EN 16931 and MINIMUM / BASIC WL are index data: their findings inform only.
   if (headerOnly || invoice.format === 'ZUGFERD1') {
     for (const finding of findings) finding.severity = 'warning';
@@ -110,6 +115,10 @@ function presenceRules(invoice: Invoice, emit: Emit, headerOnly: boolean): void 
     if (!present(row.rate) && row.category !== 'O') emit('BR-48', 'BT-119', at, 'Le taux de TVA de la ventilation est absent.', 'The VAT category rate is missing.');
   });
   const payment = invoice.payment;
+  if ((invoice.syntax?.accountsWithoutId ?? 0) > 0) emit('BR-50', 'BT-84', '/payment', 'Un compte de virement (BG-17) est donné sans identifiant du compte de paiement (IBAN).', 'A credit transfer account (BG-17) is given without a payment account identifier.');
+  for (const number of invoice.syntax?.emptyLinePeriods ?? []) {
+    emit('BR-CO-20', 'BG-26', `/lines[${number}]`, 'La période de la ligne n’a ni date de début ni date de fin.', 'The invoice line period has neither start nor end date.');
+  }
   const hasPaymentInstructions = present(payment.iban) || present(payment.bic) || present(payment.cardAccount) || present(payment.mandateReference);
   if (hasPaymentInstructions && !present(payment.meansCode)) emit('BR-49', 'BT-81', '/payment', 'Le code du moyen de paiement est absent.', 'The payment means type code is missing.');
   if (payment.meansCode === '30' || payment.meansCode === '58') {
@@ -243,7 +252,7 @@ function arithmeticRules(invoice: Invoice, emit: Emit, headerOnly: boolean): voi
 
 type CategoryUse = { lines: InvoiceLine[]; allowances: DocumentAllowanceCharge[]; charges: DocumentAllowanceCharge[] };
 
-const CATEGORY_PREFIX: Record<string, string> = { S: 'BR-S', Z: 'BR-Z', E: 'BR-E', AE: 'BR-AE', K: 'BR-IC', G: 'BR-G', O: 'BR-O' };
+const CATEGORY_PREFIX: Record<string, string> = { S: 'BR-S', Z: 'BR-Z', E: 'BR-E', AE: 'BR-AE', K: 'BR-IC', G: 'BR-G', O: 'BR-O', L: 'BR-AF', M: 'BR-AG' };
 const CATEGORY_NAME: Record<string, [string, string]> = {
   S: ['taux normal', 'standard rated'],
   Z: ['taux zéro', 'zero rated'],
@@ -252,7 +261,12 @@ const CATEGORY_NAME: Record<string, [string, string]> = {
   K: ['livraison intracommunautaire', 'intra-community supply'],
   G: ['exportation hors UE', 'export outside the EU'],
   O: ['hors champ de la TVA', 'not subject to VAT'],
+  L: ['IGIC des Canaries', 'Canary Islands IGIC'],
+  M: ['IPSI de Ceuta et Melilla', 'Ceuta and Melilla IPSI'],
 };
+/** Categories whose rate varies (per-rate breakdown rows, tax = base × rate, no exemption reason). */
+const RATED = new Set(['S', 'L', 'M']);
+const ONE = Decimal.fromInteger(1);
 
 function vatCategoryRules(invoice: Invoice, emit: Emit): void {
   const uses = new Map<string, CategoryUse>();
@@ -271,8 +285,22 @@ function vatCategoryRules(invoice: Invoice, emit: Emit): void {
     if (entry) (ac.isCharge ? entry.charges : entry.allowances).push(ac);
   }
   const seller = invoice.seller;
-  const sellerVat = present(seller.vatId) || present(seller.taxRegistrationId) || present(invoice.taxRepresentative?.vatId);
-  const buyerVatOrLegal = present(invoice.buyer.vatId) || present(invoice.buyer.legalId);
+  const buyer = invoice.buyer;
+  const representativeVat = present(invoice.taxRepresentative?.vatId);
+  // S, Z, E, AE, L, M accept any seller tax identifier; K and G want a VAT identifier.
+  const sellerAny = present(seller.vatId) || present(seller.taxRegistrationId) || representativeVat;
+  const sellerVat = present(seller.vatId) || representativeVat;
+  const identifiersOk: Record<string, boolean> = {
+    S: sellerAny,
+    Z: sellerAny,
+    E: sellerAny,
+    L: sellerAny,
+    M: sellerAny,
+    AE: sellerAny && (present(buyer.vatId) || present(buyer.legalId)),
+    K: sellerVat && present(buyer.vatId),
+    G: sellerVat,
+    O: !present(seller.vatId) && !representativeVat && !present(buyer.vatId),
+  };
   for (const [category, prefix] of Object.entries(CATEGORY_PREFIX)) {
     const entry = uses.get(category);
     const rows = invoice.vatBreakdown.map((row, index) => ({ row, index })).filter(({ row }) => row.category === category);
@@ -281,65 +309,81 @@ function vatCategoryRules(invoice: Invoice, emit: Emit): void {
     if (entry && rows.length === 0) {
       emit(`${prefix}-01`, 'BG-23', '/vatBreakdown', `Des éléments en catégorie ${category} (${fr}) sans ventilation de TVA ${category}.`, `Items in VAT category ${category} (${en}) without a ${category} VAT breakdown.`);
     }
-    const items = entry ? entry.lines.length + entry.allowances.length + entry.charges.length : 0;
-    // 02–04: VAT identifiers required (O forbids them instead).
-    if (entry && items > 0) {
-      if (category === 'O') {
-        if (present(seller.vatId) || present(invoice.taxRepresentative?.vatId) || present(invoice.buyer.vatId)) {
-          emit('BR-O-02', 'BT-31', '/seller', 'Facture hors champ de la TVA portant un numéro de TVA (vendeur, représentant ou acheteur).', 'Invoice not subject to VAT carrying a VAT identifier (seller, representative or buyer).');
-        }
-      } else {
-        if (!sellerVat) emit(`${prefix}-02`, 'BT-31', '/seller', `Éléments en catégorie ${category} sans numéro de TVA du vendeur ou de son représentant.`, `Items in VAT category ${category} without a seller or tax representative VAT identifier.`);
-        if ((category === 'AE' && !buyerVatOrLegal) || (category === 'K' && !present(invoice.buyer.vatId))) {
-          emit(`${prefix}-03`, 'BT-48', '/buyer', `Éléments en catégorie ${category} sans numéro de TVA de l'acheteur.`, `Items in VAT category ${category} without the buyer's VAT identifier.`);
-        }
+    // 02–04: the identifiers each category requires (O forbids them instead), for lines,
+    // allowances and charges respectively.
+    if (entry && !identifiersOk[category]) {
+      const [needFr, needEn] =
+        category === 'O'
+          ? ['ne doit porter aucun numéro de TVA (vendeur, représentant fiscal, acheteur)', 'must carry no VAT identifier (seller, tax representative, buyer)']
+          : category === 'AE'
+            ? ["exige le numéro de TVA du vendeur (ou de son représentant) et le numéro de TVA ou d'immatriculation de l'acheteur", "requires the seller's (or tax representative's) VAT identifier and the buyer's VAT or legal registration identifier"]
+            : category === 'K'
+              ? ["exige le numéro de TVA du vendeur (ou de son représentant) et celui de l'acheteur", "requires the seller's (or tax representative's) VAT identifier and the buyer's VAT identifier"]
+              : category === 'G'
+                ? ['exige le numéro de TVA du vendeur ou de son représentant fiscal', "requires the seller's or tax representative's VAT identifier"]
+                : ["exige un identifiant fiscal du vendeur (TVA, immatriculation fiscale) ou le numéro de TVA de son représentant", "requires a seller tax identifier (VAT, tax registration) or the tax representative's VAT identifier"];
+      const kinds: [unknown[], string, string, string, string][] = [
+        [entry.lines, '02', 'BT-151', 'Une ligne', 'An invoice line'],
+        [entry.allowances, '03', 'BT-95', 'Une remise', 'A document level allowance'],
+        [entry.charges, '04', 'BT-102', 'Une charge', 'A document level charge'],
+      ];
+      for (const [items, number, bt, whoFr, whoEn] of kinds) {
+        if (items.length === 0) continue;
+        const where = category === 'O' || category === 'AE' || category === 'K' ? '/' : '/seller';
+        emit(`${prefix}-${number}`, bt, where, `${whoFr} en catégorie ${category} (${fr}) ${needFr}.`, `${whoEn} in VAT category ${category} (${en}) ${needEn}.`);
       }
     }
     // 05–07: rates of lines, allowances, charges.
-    const rateRule = (value: string | null, rule: string, where: string): void => {
+    const rateRule = (value: string | null, rule: string, bt: string, where: string): void => {
       const rate = d(value);
       if (category === 'O') {
-        if (value !== null) emit(rule, 'BT-152', where, 'Un élément hors champ de la TVA porte un taux de TVA.', 'An item not subject to VAT carries a VAT rate.');
+        if (value !== null) emit(rule, bt, where, 'Un élément hors champ de la TVA porte un taux de TVA.', 'An item not subject to VAT carries a VAT rate.');
       } else if (category === 'S') {
-        if (!rate || rate.compare(Decimal.ZERO) <= 0) emit(rule, 'BT-152', where, 'Un élément au taux normal a un taux nul ou absent.', 'A standard rated item has a zero or missing VAT rate.');
+        if (!rate || rate.compare(Decimal.ZERO) <= 0) emit(rule, bt, where, 'Un élément au taux normal a un taux nul ou absent.', 'A standard rated item has a zero or missing VAT rate.');
+      } else if (category === 'L' || category === 'M') {
+        if (!rate || rate.isNegative()) emit(rule, bt, where, `Un élément en catégorie ${category} (${fr}) a un taux absent ou négatif.`, `An item in VAT category ${category} (${en}) has a missing or negative rate.`);
       } else if (!rate || !rate.isZero()) {
-        emit(rule, 'BT-152', where, `Un élément en catégorie ${category} a un taux différent de 0.`, `An item in VAT category ${category} has a rate other than 0.`);
+        emit(rule, bt, where, `Un élément en catégorie ${category} a un taux différent de 0.`, `An item in VAT category ${category} has a rate other than 0.`);
       }
     };
-    entry?.lines.forEach((line) => rateRule(line.vatRate, `${prefix}-05`, `/lines[${invoice.lines.indexOf(line) + 1}]`));
-    entry?.allowances.forEach((ac) => rateRule(ac.vatRate, `${prefix}-06`, `/allowancesCharges[${invoice.allowancesCharges.indexOf(ac) + 1}]`));
-    entry?.charges.forEach((ac) => rateRule(ac.vatRate, `${prefix}-07`, `/allowancesCharges[${invoice.allowancesCharges.indexOf(ac) + 1}]`));
+    entry?.lines.forEach((line) => rateRule(line.vatRate, `${prefix}-05`, 'BT-152', `/lines[${invoice.lines.indexOf(line) + 1}]`));
+    entry?.allowances.forEach((ac) => rateRule(ac.vatRate, `${prefix}-06`, 'BT-96', `/allowancesCharges[${invoice.allowancesCharges.indexOf(ac) + 1}]`));
+    entry?.charges.forEach((ac) => rateRule(ac.vatRate, `${prefix}-07`, 'BT-103', `/allowancesCharges[${invoice.allowancesCharges.indexOf(ac) + 1}]`));
     // 08–10: the breakdown rows of this category.
+    const rated = RATED.has(category);
     for (const { row, index } of rows) {
       const at = `/vatBreakdown[${index + 1}]`;
       const rowRate = d(row.rate);
-      const sameRate = (value: string | null): boolean => category === 'O' || (rowRate !== null && d(value) !== null && d(value)!.eq(rowRate));
+      // Rated categories have one row per rate (within one unit, like the schematron); the others
+      // one row for all their items, exact.
+      const sameRate = (value: string | null): boolean => !rated || (rowRate !== null && d(value) !== null && d(value)!.eq(rowRate));
       const lines = (entry?.lines ?? []).filter((line) => sameRate(line.vatRate));
       const allowances = (entry?.allowances ?? []).filter((ac) => sameRate(ac.vatRate));
       const charges = (entry?.charges ?? []).filter((ac) => sameRate(ac.vatRate));
       const expected = sum(lines.map((line) => d(line.netAmount))).add(sum(charges.map((ac) => d(ac.amount)))).sub(sum(allowances.map((ac) => d(ac.amount))));
       const base = d(row.taxableAmount);
-      if (base && invoice.lines.length > 0 && !r2(base).eq(r2(expected))) {
+      if (base && invoice.lines.length > 0 && (rated ? base.sub(expected).abs().compare(ONE) >= 0 : !base.eq(expected))) {
         emit(`${prefix}-08`, 'BT-116', at, `La base imposable ${category} (${row.taxableAmount}) ne vaut pas lignes + charges − remises de cette catégorie (${expected.toString()}).`, `The ${category} taxable amount (${row.taxableAmount}) does not equal lines + charges − allowances of that category (${expected.toString()}).`);
       }
       const amount = d(row.taxAmount);
-      if (category === 'S') {
+      if (rated) {
         if (base && rowRate && amount) {
-          const computed = r2(base.mul(rowRate).div(Decimal.fromInteger(100), 4));
-          if (amount.sub(computed).abs().compare(Decimal.fromInteger(1)) >= 0) emit('BR-S-09', 'BT-117', at, `La TVA au taux normal (${row.taxAmount}) ne vaut pas base × taux (${computed.toString()}).`, `The standard rated VAT amount (${row.taxAmount}) does not equal taxable amount × rate (${computed.toString()}).`);
+          const computed = r2(base.abs().mul(rowRate).div(Decimal.fromInteger(100), 4));
+          if (amount.abs().sub(computed).abs().compare(ONE) >= 0) emit(`${prefix}-09`, 'BT-117', at, `La TVA de la catégorie ${category} (${row.taxAmount}) ne vaut pas base × taux (${computed.toString()}).`, `The ${category} VAT amount (${row.taxAmount}) does not equal taxable amount × rate (${computed.toString()}).`);
         }
       } else if (amount && !amount.isZero()) {
         emit(`${prefix}-09`, 'BT-117', at, `Le montant de TVA de la catégorie ${category} n'est pas nul.`, `The VAT amount of category ${category} is not zero.`);
       }
       const hasReason = present(row.exemptionReason) || present(row.exemptionReasonCode);
-      if ((category === 'S' || category === 'Z') && hasReason) {
+      const noReason = rated || category === 'Z';
+      if (noReason && hasReason) {
         emit(`${prefix}-10`, 'BT-120', at, `Une ventilation ${category} ne doit pas porter de motif d'exonération.`, `A ${category} VAT breakdown must not carry an exemption reason.`);
       }
-      if (category !== 'S' && category !== 'Z' && !hasReason) {
+      if (!noReason && !hasReason) {
         emit(`${prefix}-10`, 'BT-120', at, `La ventilation ${category} (${fr}) n'indique pas de motif d'exonération.`, `The ${category} (${en}) VAT breakdown gives no exemption reason.`);
       }
     }
-    if (category === 'K' && entry && items > 0) {
+    if (category === 'K' && entry) {
       if (!present(invoice.delivery?.date) && !invoice.invoicingPeriod) emit('BR-IC-11', 'BT-72', '/delivery', 'Livraison intracommunautaire sans date de livraison ni période de facturation.', 'Intra-community supply without an actual delivery date or invoicing period.');
       if (!present(invoice.delivery?.countryCode)) emit('BR-IC-12', 'BT-80', '/delivery', 'Livraison intracommunautaire sans pays de livraison.', 'Intra-community supply without a deliver-to country code.');
     }
@@ -353,6 +397,23 @@ function vatCategoryRules(invoice: Invoice, emit: Emit): void {
         if (other.charges.length > 0) emit('BR-O-14', 'BT-102', '/allowancesCharges', 'Une facture hors champ de la TVA a des charges d’une autre catégorie.', 'An invoice not subject to VAT has charges of another category.');
       }
     }
+  }
+  splitPaymentRules(invoice, emit);
+}
+
+/** BR-B-*: Italian split payment (category B), domestic only and never beside standard rate. */
+function splitPaymentRules(invoice: Invoice, emit: Emit): void {
+  const categories = new Set<string>();
+  for (const line of invoice.lines) if (line.vatCategory) categories.add(line.vatCategory);
+  for (const ac of invoice.allowancesCharges) if (ac.vatCategory) categories.add(ac.vatCategory);
+  for (const row of invoice.vatBreakdown) if (row.category) categories.add(row.category);
+  if (!categories.has('B')) return;
+  const countries = [invoice.seller.address?.countryCode, invoice.buyer.address?.countryCode, invoice.taxRepresentative?.address?.countryCode, invoice.delivery?.countryCode];
+  if (countries.some((code) => present(code) && code!.trim() !== 'IT')) {
+    emit('BR-B-01', 'BT-151', '/', 'Le paiement fractionné (catégorie B) n’est admis que pour une facture intérieure italienne.', 'Split payment (category B) is only allowed on a domestic Italian invoice.');
+  }
+  if (categories.has('S')) {
+    emit('BR-B-02', 'BT-151', '/', 'Une facture en paiement fractionné (catégorie B) ne peut comporter d’éléments au taux normal (S).', 'An invoice with split payment (category B) cannot contain standard rated (S) items.');
   }
 }
 

@@ -14,3 +14,6 @@ export type ValidationOptions = {
   /** Rules of a French public recipient (Chorus Pro): buyer SIRET, and per structure the service code and engagement number. */
   frenchPublicRecipient?: { requireServiceCode?: boolean; requireEngagement?: boolean };
 };
+
+/** How a rule reports a finding (severity fatal unless told). */
+export type Emit = (rule: string, bt: string, location: string, messageFr: string, messageEn: string, severity?: Severity) => void;
