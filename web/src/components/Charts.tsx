@@ -72,7 +72,9 @@ export function Bars({ rows, label }: { rows: { key: string; label: string; coun
       {rows.map((row) => (
         <div className="bar-row" role="listitem" key={row.key}>
           <span>{row.label}</span>
-          <div className="bar" style={{ width: `${(row.count / max) * 100}%` }} aria-hidden="true" />
+          <span className="bar-track" aria-hidden="true">
+            <span className="bar" style={{ width: `${(row.count / max) * 100}%` }} />
+          </span>
           <span className="num">{row.count}</span>
         </div>
       ))}
