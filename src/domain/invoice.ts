@@ -170,6 +170,8 @@ export type InvoiceSyntax = {
   paymentMeansCodes: string[];
   /** Credit transfer accounts (BG-17) given without an account identifier BT-84 (BR-50). */
   accountsWithoutId: number;
+  /** Payment means 30 or 58 (credit transfer) without an account identifier BT-84 (BR-61). */
+  transfersWithoutAccountId: number;
   /** Line numbers (1-based) whose period BG-26 has neither start nor end date (BR-CO-20). */
   emptyLinePeriods: number[];
   /** Unit codes of price base quantities BT-150 (BR-CL-23; the invoiced quantities' are on the lines). */

@@ -43,6 +43,8 @@ export type CiiState = {
   sawPaymentMeans: number;
   /** Inside a creditor account (BR-50): whether it had an ID; inside a line period (BR-CO-20). */
   accountHasId: boolean;
+  /** The type code of the payment means being read (BR-61 applies to 30 and 58). */
+  meansCode: string | null;
   linePeriod: boolean;
   linePeriodDated: boolean;
 };
@@ -65,6 +67,7 @@ export function newCiiState(file: string, limits: Limits, format: 'CII' | 'ZUGFE
     taxRegistrationScheme: null,
     sawPaymentMeans: 0,
     accountHasId: false,
+    meansCode: null,
     linePeriod: false,
     linePeriodDated: false,
   };
@@ -214,9 +217,13 @@ b.close(`${S}/InvoiceCurrencyCode`, (s, v) => (s.invoice.currency = text(v)));
 b.close(`${S}/TaxCurrencyCode`, (s, v) => (s.invoice.taxCurrency = text(v)));
 b.close(`${S}/PaymentReference`, (s, v) => (s.invoice.payment.remittanceInfo = text(v)));
 const PM = `${S}/SpecifiedTradeSettlementPaymentMeans`;
-b.open(PM, (s) => void (s.sawPaymentMeans += 1));
+b.open(PM, (s) => {
+  s.sawPaymentMeans += 1;
+  s.meansCode = null;
+});
 b.close(`${PM}/TypeCode`, (s, v) => {
   const code = text(v);
+  s.meansCode = code;
   if (code) s.invoice.syntax!.paymentMeansCodes.push(code);
   s.invoice.payment.meansCode ??= code;
 });
@@ -224,7 +231,9 @@ b.open(`${PM}/PayeePartyCreditorFinancialAccount`, (s) => void (s.accountHasId =
 b.open(`${PM}/PayeePartyCreditorFinancialAccount/IBANID`, (s) => void (s.accountHasId = true));
 b.open(`${PM}/PayeePartyCreditorFinancialAccount/ProprietaryID`, (s) => void (s.accountHasId = true));
 b.end(`${PM}/PayeePartyCreditorFinancialAccount`, (s) => {
-  if (!s.accountHasId) s.invoice.syntax!.accountsWithoutId += 1;
+  if (s.accountHasId) return;
+  s.invoice.syntax!.accountsWithoutId += 1;
+  if (s.meansCode === '30' || s.meansCode === '58') s.invoice.syntax!.transfersWithoutAccountId += 1;
 });
 b.close(`${PM}/PayeePartyCreditorFinancialAccount/IBANID`, (s, v) => (s.invoice.payment.iban ??= text(v)?.replace(/\s/g, '') ?? null));
 b.close(`${PM}/PayeePartyCreditorFinancialAccount/ProprietaryID`, (s, v) => (s.invoice.payment.iban ??= text(v)));

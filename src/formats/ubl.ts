@@ -43,6 +43,9 @@ export type UblState = {
   attachment: Attachment | null;
   /** Inside a PayeeFinancialAccount (BR-50): whether it had an ID; inside a line period (BR-CO-20). */
   accountHasId: boolean;
+  /** Within one PaymentMeans (BR-61): its code and whether an account identifier was given. */
+  meansCode: string | null;
+  meansHasAccountId: boolean;
   linePeriod: boolean;
   linePeriodDated: boolean;
 };
@@ -68,6 +71,8 @@ export function newUblState(file: string, limits: Limits, creditNote: boolean): 
     line: null,
     attachment: null,
     accountHasId: false,
+    meansCode: null,
+    meansHasAccountId: false,
     linePeriod: false,
     linePeriodDated: false,
   };
@@ -216,8 +221,16 @@ b.open('Delivery/DeliveryLocation/Address', (s) => (s.invoice.delivery!.hasAddre
 b.close('Delivery/DeliveryLocation/Address/Country/IdentificationCode', (s, v) => (s.invoice.delivery!.countryCode = text(v)));
 
 // Payment.
+b.open('PaymentMeans', (s) => {
+  s.meansCode = null;
+  s.meansHasAccountId = false;
+});
+b.end('PaymentMeans', (s) => {
+  if ((s.meansCode === '30' || s.meansCode === '58') && !s.meansHasAccountId) s.invoice.syntax!.transfersWithoutAccountId += 1;
+});
 b.close('PaymentMeans/PaymentMeansCode', (s, v) => {
   const code = text(v);
+  s.meansCode = code;
   if (code) s.invoice.syntax!.paymentMeansCodes.push(code);
   s.invoice.payment.meansCode ??= code;
 });
@@ -226,7 +239,7 @@ b.close('PaymentMeans/PaymentID', (s, v) => (s.invoice.payment.remittanceInfo ??
 b.open('PaymentMeans/PayeeFinancialAccount', (s) => void (s.accountHasId = false));
 b.close('PaymentMeans/PayeeFinancialAccount/ID', (s, v) => {
   const id = text(v)?.replace(/\s/g, '') ?? null;
-  if (id) s.accountHasId = true;
+  if (id) s.accountHasId = s.meansHasAccountId = true;
   s.invoice.payment.iban ??= id;
 });
 b.end('PaymentMeans/PayeeFinancialAccount', (s) => {

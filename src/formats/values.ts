@@ -47,7 +47,7 @@ export function isoDate(value: string, file: string, element: string): string | 
 }
 
 export function newSyntax(root: InvoiceSyntax['root']): InvoiceSyntax {
-  return { root, amountCurrencies: [], paymentMeansCodes: [], accountsWithoutId: 0, emptyLinePeriods: [], baseQuantityUnits: [] };
+  return { root, amountCurrencies: [], paymentMeansCodes: [], accountsWithoutId: 0, transfersWithoutAccountId: 0, emptyLinePeriods: [], baseQuantityUnits: [] };
 }
 
 /** Records an amount's currencyID once (BR-CL-03 checks each distinct value). */

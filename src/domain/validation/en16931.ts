@@ -121,8 +121,9 @@ function presenceRules(invoice: Invoice, emit: Emit, headerOnly: boolean): void 
   }
   const hasPaymentInstructions = present(payment.iban) || present(payment.bic) || present(payment.cardAccount) || present(payment.mandateReference);
   if (hasPaymentInstructions && !present(payment.meansCode)) emit('BR-49', 'BT-81', '/payment', 'Le code du moyen de paiement est absent.', 'The payment means type code is missing.');
-  if (payment.meansCode === '30' || payment.meansCode === '58') {
-    if (!present(payment.iban)) emit('BR-61', 'BT-84', '/payment', 'Virement sans identifiant du compte de paiement (IBAN).', 'Credit transfer without a payment account identifier (IBAN).');
+  const transfer = payment.meansCode === '30' || payment.meansCode === '58';
+  if (invoice.syntax ? invoice.syntax.transfersWithoutAccountId > 0 : transfer && !present(payment.iban)) {
+    emit('BR-61', 'BT-84', '/payment', 'Virement sans identifiant du compte de paiement (IBAN).', 'Credit transfer without a payment account identifier (IBAN).');
   }
   if (payment.cardAccount != null && payment.cardAccount.replace(/\D/g, '').length < 4) emit('BR-51', 'BT-87', '/payment', 'Les derniers chiffres de la carte de paiement sont absents.', 'The last digits of the payment card number are missing.');
   invoice.attachments.forEach((attachment, index) => {
@@ -160,7 +161,7 @@ function lineRules(line: InvoiceLine, number: number, emit: Emit): void {
   if (!present(line.name)) emit('BR-25', 'BT-153', at, "Le nom de l'article est absent.", 'The item name is missing.');
   if (!present(line.netPrice)) emit('BR-26', 'BT-146', at, "Le prix net de l'article est absent.", 'The item net price is missing.');
   const net = d(line.netPrice);
-  if (net && net.isNegative()) emit('BR-27', 'BT-146', at, "Le prix net de l'article est négatif.", 'The item net price is negative.');
+  if (!net || net.isNegative()) emit('BR-27', 'BT-146', at, "Le prix net de l'article est négatif ou absent.", 'The item net price is negative or missing.');
   const gross = d(line.grossPrice);
   if (gross && gross.isNegative()) emit('BR-28', 'BT-148', at, "Le prix brut de l'article est négatif.", 'The item gross price is negative.');
   if (line.periodStart && line.periodEnd && line.periodEnd < line.periodStart) emit('BR-30', 'BT-135', at, 'La fin de la période de la ligne précède son début.', 'The line period end date is before its start date.');
@@ -169,10 +170,16 @@ function lineRules(line: InvoiceLine, number: number, emit: Emit): void {
     const where = `${at}/allowanceCharge[${index + 1}]`;
     if (ac.isCharge) {
       if (!present(ac.amount)) emit('BR-43', 'BT-141', where, 'Le montant de la charge de ligne est absent.', 'The invoice line charge amount is missing.');
-      if (!present(ac.reason) && !present(ac.reasonCode)) emit('BR-44', 'BT-144', where, 'Le motif de la charge de ligne est absent.', 'The invoice line charge reason is missing.');
+      if (!present(ac.reason) && !present(ac.reasonCode)) {
+      emit('BR-44', 'BT-144', where, 'Le motif de la charge de ligne est absent.', 'The invoice line charge reason is missing.');
+      emit('BR-CO-24', 'BT-145', where, 'Ni motif ni code motif.', 'Neither a reason nor a reason code.');
+    }
     } else {
       if (!present(ac.amount)) emit('BR-41', 'BT-136', where, 'Le montant de la remise de ligne est absent.', 'The invoice line allowance amount is missing.');
-      if (!present(ac.reason) && !present(ac.reasonCode)) emit('BR-42', 'BT-139', where, 'Le motif de la remise de ligne est absent.', 'The invoice line allowance reason is missing.');
+      if (!present(ac.reason) && !present(ac.reasonCode)) {
+      emit('BR-42', 'BT-139', where, 'Le motif de la remise de ligne est absent.', 'The invoice line allowance reason is missing.');
+      emit('BR-CO-23', 'BT-140', where, 'Ni motif ni code motif.', 'Neither a reason nor a reason code.');
+    }
     }
   });
   (line.attributes ?? []).forEach((attribute, index) => {
@@ -189,20 +196,28 @@ function documentAllowanceChargeRules(ac: DocumentAllowanceCharge, number: numbe
   if (ac.isCharge) {
     if (!present(ac.amount)) emit('BR-36', 'BT-99', at, 'Le montant de la charge est absent.', 'The document level charge amount is missing.');
     if (!present(ac.vatCategory)) emit('BR-37', 'BT-102', at, 'La catégorie de TVA de la charge est absente.', 'The document level charge VAT category code is missing.');
-    if (!present(ac.reason) && !present(ac.reasonCode)) emit('BR-38', 'BT-104', at, 'Le motif de la charge est absent.', 'The document level charge reason is missing.');
+    if (!present(ac.reason) && !present(ac.reasonCode)) {
+      emit('BR-38', 'BT-104', at, 'Le motif de la charge est absent.', 'The document level charge reason is missing.');
+      emit('BR-CO-22', 'BT-105', at, 'Ni motif ni code motif.', 'Neither a reason nor a reason code.');
+    }
   } else {
     if (!present(ac.amount)) emit('BR-31', 'BT-92', at, 'Le montant de la remise est absent.', 'The document level allowance amount is missing.');
     if (!present(ac.vatCategory)) emit('BR-32', 'BT-95', at, 'La catégorie de TVA de la remise est absente.', 'The document level allowance VAT category code is missing.');
-    if (!present(ac.reason) && !present(ac.reasonCode)) emit('BR-33', 'BT-97', at, 'Le motif de la remise est absent.', 'The document level allowance reason is missing.');
+    if (!present(ac.reason) && !present(ac.reasonCode)) {
+      emit('BR-33', 'BT-97', at, 'Le motif de la remise est absent.', 'The document level allowance reason is missing.');
+      emit('BR-CO-21', 'BT-98', at, 'Ni motif ni code motif.', 'Neither a reason nor a reason code.');
+    }
   }
 }
 
+// Like the official schematron, each total is compared as written with the rounded (2 decimals)
+// result of the others, and a required total that is absent breaks its consistency rule too.
 function arithmeticRules(invoice: Invoice, emit: Emit, headerOnly: boolean): void {
   const t = invoice.totals;
   const lineNet = d(t.lineNet);
-  if (!headerOnly && lineNet && invoice.lines.length > 0) {
+  if (!headerOnly) {
     const lines = sum(invoice.lines.map((line) => d(line.netAmount)));
-    if (!r2(lineNet).eq(r2(lines))) emit('BR-CO-10', 'BT-106', '/totals', `La somme des lignes (${t.lineNet}) ne vaut pas le total des montants nets (${lines.toString()}).`, `The sum of line net amounts (${t.lineNet}) does not equal the lines' total (${lines.toString()}).`);
+    if (!lineNet || !lineNet.eq(r2(lines))) emit('BR-CO-10', 'BT-106', '/totals', `La somme des lignes (${t.lineNet ?? 'absente'}) ne vaut pas le total des montants nets (${lines.toString()}).`, `The sum of line net amounts (${t.lineNet ?? 'missing'}) does not equal the lines' total (${lines.toString()}).`);
   }
   const allowances = invoice.allowancesCharges.filter((ac) => !ac.isCharge);
   const charges = invoice.allowancesCharges.filter((ac) => ac.isCharge);
@@ -210,42 +225,55 @@ function arithmeticRules(invoice: Invoice, emit: Emit, headerOnly: boolean): voi
   const chargeTotal = sum(charges.map((ac) => d(ac.amount)));
   const bt107 = d(t.allowances);
   const bt108 = d(t.charges);
-  if ((bt107 && !r2(bt107).eq(r2(allowanceTotal))) || (!bt107 && allowances.length > 0 && !allowanceTotal.isZero() && !headerOnly)) {
+  if ((bt107 && !bt107.eq(r2(allowanceTotal))) || (!bt107 && allowances.length > 0 && !headerOnly)) {
     emit('BR-CO-11', 'BT-107', '/totals', `Le total des remises (${t.allowances ?? 'absent'}) ne vaut pas la somme des remises (${allowanceTotal.toString()}).`, `The sum of allowances (${t.allowances ?? 'missing'}) does not equal the allowances' total (${allowanceTotal.toString()}).`);
   }
-  if ((bt108 && !r2(bt108).eq(r2(chargeTotal))) || (!bt108 && charges.length > 0 && !chargeTotal.isZero() && !headerOnly)) {
+  if ((bt108 && !bt108.eq(r2(chargeTotal))) || (!bt108 && charges.length > 0 && !headerOnly)) {
     emit('BR-CO-12', 'BT-108', '/totals', `Le total des charges (${t.charges ?? 'absent'}) ne vaut pas la somme des charges (${chargeTotal.toString()}).`, `The sum of charges (${t.charges ?? 'missing'}) does not equal the charges' total (${chargeTotal.toString()}).`);
   }
   const taxExclusive = d(t.taxExclusive);
-  if (lineNet && taxExclusive) {
-    const expected = lineNet.sub(bt107 ?? Decimal.ZERO).add(bt108 ?? Decimal.ZERO);
-    if (!r2(taxExclusive).eq(r2(expected))) emit('BR-CO-13', 'BT-109', '/totals', `Le total HT (${t.taxExclusive}) ne vaut pas lignes − remises + charges (${expected.toString()}).`, `The total without VAT (${t.taxExclusive}) does not equal lines − allowances + charges (${expected.toString()}).`);
+  const expectedExclusive = lineNet ? r2(lineNet.sub(bt107 ?? Decimal.ZERO).add(bt108 ?? Decimal.ZERO)) : null;
+  if (!taxExclusive || !expectedExclusive || !taxExclusive.eq(expectedExclusive)) {
+    emit('BR-CO-13', 'BT-109', '/totals', `Le total HT (${t.taxExclusive ?? 'absent'}) ne vaut pas lignes − remises + charges (${expectedExclusive?.toString() ?? 'incalculable'}).`, `The total without VAT (${t.taxExclusive ?? 'missing'}) does not equal lines − allowances + charges (${expectedExclusive?.toString() ?? 'not computable'}).`);
   }
   const tax = d(t.tax);
-  if (!headerOnly && invoice.vatBreakdown.length > 0) {
-    const breakdown = sum(invoice.vatBreakdown.map((row) => d(row.taxAmount)));
-    if (!r2(tax ?? Decimal.ZERO).eq(r2(breakdown))) emit('BR-CO-14', 'BT-110', '/totals', `Le total de TVA (${t.tax ?? 'absent'}) ne vaut pas la somme de la ventilation (${breakdown.toString()}).`, `The VAT total (${t.tax ?? 'missing'}) does not equal the sum of the VAT breakdown (${breakdown.toString()}).`);
+  if (!headerOnly && tax && invoice.vatBreakdown.length > 0) {
+    const breakdown = r2(sum(invoice.vatBreakdown.map((row) => d(row.taxAmount))));
+    if (!tax.eq(breakdown)) emit('BR-CO-14', 'BT-110', '/totals', `Le total de TVA (${t.tax}) ne vaut pas la somme de la ventilation (${breakdown.toString()}).`, `The VAT total (${t.tax}) does not equal the sum of the VAT breakdown (${breakdown.toString()}).`);
   }
   const taxInclusive = d(t.taxInclusive);
-  if (taxExclusive && taxInclusive) {
-    const expected = taxExclusive.add(tax ?? Decimal.ZERO);
-    if (!r2(taxInclusive).eq(r2(expected))) emit('BR-CO-15', 'BT-112', '/totals', `Le total TTC (${t.taxInclusive}) ne vaut pas HT + TVA (${expected.toString()}).`, `The total with VAT (${t.taxInclusive}) does not equal the total without VAT plus VAT (${expected.toString()}).`);
+  const expectedInclusive = taxExclusive ? r2(taxExclusive.add(tax ?? Decimal.ZERO)) : null;
+  if (!taxInclusive || !expectedInclusive || !taxInclusive.eq(expectedInclusive)) {
+    emit('BR-CO-15', 'BT-112', '/totals', `Le total TTC (${t.taxInclusive ?? 'absent'}) ne vaut pas HT + TVA (${expectedInclusive?.toString() ?? 'incalculable'}).`, `The total with VAT (${t.taxInclusive ?? 'missing'}) does not equal the total without VAT plus VAT (${expectedInclusive?.toString() ?? 'not computable'}).`);
   }
   const payable = d(t.payable);
-  if (taxInclusive && payable) {
-    const expected = taxInclusive.sub(d(t.prepaid) ?? Decimal.ZERO).add(d(t.rounding) ?? Decimal.ZERO);
-    if (!r2(payable).eq(r2(expected))) emit('BR-CO-16', 'BT-115', '/totals', `Le montant à payer (${t.payable}) ne vaut pas TTC − acomptes + arrondi (${expected.toString()}).`, `The amount due (${t.payable}) does not equal total with VAT − paid + rounding (${expected.toString()}).`);
+  const rounding = d(t.rounding);
+  const prepaid = d(t.prepaid);
+  const due = taxInclusive ? (prepaid ? r2(taxInclusive.sub(prepaid)) : taxInclusive) : null;
+  const payableOk = payable && due && (rounding ? r2(payable.sub(rounding)).eq(due) : payable.eq(due));
+  if (!payableOk) {
+    const expected = due ? (rounding ? due.add(rounding) : due).toString() : null;
+    emit('BR-CO-16', 'BT-115', '/totals', `Le montant à payer (${t.payable ?? 'absent'}) ne vaut pas TTC − acomptes + arrondi (${expected ?? 'incalculable'}).`, `The amount due (${t.payable ?? 'missing'}) does not equal total with VAT − paid + rounding (${expected ?? 'not computable'}).`);
   }
   if (!headerOnly && invoice.vatBreakdown.length === 0) emit('BR-CO-18', 'BG-23', '/vatBreakdown', 'La facture ne comporte aucune ventilation de TVA.', 'The invoice has no VAT breakdown.');
   invoice.vatBreakdown.forEach((row, index) => {
     const base = d(row.taxableAmount);
     const rate = d(row.rate);
     const amount = d(row.taxAmount);
-    if (base && rate && amount && row.category !== 'O') {
-      const expected = r2(base.mul(rate).div(Decimal.fromInteger(100), 4));
-      if (amount.sub(expected).abs().compare(Decimal.fromInteger(1)) >= 0) {
-        emit('BR-CO-17', 'BT-117', `/vatBreakdown[${index + 1}]`, `La TVA de la ventilation (${row.taxAmount}) ne vaut pas base × taux (${expected.toString()}).`, `The VAT category tax amount (${row.taxAmount}) does not equal taxable amount × rate (${expected.toString()}).`);
-      }
+    // BR-48 lets a not-subject-to-VAT row omit its rate: nothing to compute then.
+    if (row.category === 'O' && rate === null) return;
+    const at = `/vatBreakdown[${index + 1}]`;
+    let ok: boolean;
+    let expected: Decimal | null = null;
+    if (!rate || !amount) ok = false;
+    else if (rate.round(0).isZero()) ok = amount.round(0).isZero();
+    else if (!base) ok = false;
+    else {
+      expected = r2(base.abs().mul(rate).div(Decimal.fromInteger(100), 4));
+      ok = amount.abs().sub(expected).abs().compare(Decimal.fromInteger(1)) < 0;
+    }
+    if (!ok) {
+      emit('BR-CO-17', 'BT-117', at, `La TVA de la ventilation (${row.taxAmount ?? 'absente'}) ne vaut pas base × taux (${expected?.toString() ?? 'incalculable'}).`, `The VAT category tax amount (${row.taxAmount ?? 'missing'}) does not equal taxable amount × rate (${expected?.toString() ?? 'not computable'}).`);
     }
   });
 }
@@ -306,8 +334,10 @@ function vatCategoryRules(invoice: Invoice, emit: Emit): void {
     const rows = invoice.vatBreakdown.map((row, index) => ({ row, index })).filter(({ row }) => row.category === category);
     const [fr, en] = CATEGORY_NAME[category]!;
     if (!entry && rows.length === 0) continue;
-    if (entry && rows.length === 0) {
-      emit(`${prefix}-01`, 'BG-23', '/vatBreakdown', `Des éléments en catégorie ${category} (${fr}) sans ventilation de TVA ${category}.`, `Items in VAT category ${category} (${en}) without a ${category} VAT breakdown.`);
+    // S, L, M: items and rows go together; the other categories take exactly one row once used.
+    const breakdownMissing = RATED.has(category) ? (entry !== undefined) !== (rows.length > 0) : rows.length !== 1;
+    if (breakdownMissing) {
+      emit(`${prefix}-01`, 'BG-23', '/vatBreakdown', `Les éléments en catégorie ${category} (${fr}) et les ventilations de TVA ${category} ne se correspondent pas (${rows.length} ventilation(s)).`, `Items in VAT category ${category} (${en}) and ${category} VAT breakdowns do not match (${rows.length} breakdown(s)).`);
     }
     // 02–04: the identifiers each category requires (O forbids them instead), for lines,
     // allowances and charges respectively.
@@ -362,12 +392,15 @@ function vatCategoryRules(invoice: Invoice, emit: Emit): void {
       const charges = (entry?.charges ?? []).filter((ac) => sameRate(ac.vatRate));
       const expected = sum(lines.map((line) => d(line.netAmount))).add(sum(charges.map((ac) => d(ac.amount)))).sub(sum(allowances.map((ac) => d(ac.amount))));
       const base = d(row.taxableAmount);
-      if (base && invoice.lines.length > 0 && (rated ? base.sub(expected).abs().compare(ONE) >= 0 : !base.eq(expected))) {
-        emit(`${prefix}-08`, 'BT-116', at, `La base imposable ${category} (${row.taxableAmount}) ne vaut pas lignes + charges − remises de cette catégorie (${expected.toString()}).`, `The ${category} taxable amount (${row.taxableAmount}) does not equal lines + charges − allowances of that category (${expected.toString()}).`);
+      // The schematron fails this rule on an invoice without lines or a row without base.
+      if (!(rated && rowRate === null) && (!base || invoice.lines.length === 0 || (rated ? base.sub(expected).abs().compare(ONE) >= 0 : !base.eq(expected)))) {
+        emit(`${prefix}-08`, 'BT-116', at, `La base imposable ${category} (${row.taxableAmount ?? 'absente'}) ne vaut pas lignes + charges − remises de cette catégorie (${expected.toString()}).`, `The ${category} taxable amount (${row.taxableAmount ?? 'missing'}) does not equal lines + charges − allowances of that category (${expected.toString()}).`);
       }
       const amount = d(row.taxAmount);
       if (rated) {
-        if (base && rowRate && amount) {
+        if (!base || !rowRate || !amount) {
+          emit(`${prefix}-09`, 'BT-117', at, `La ventilation ${category} n'a pas de base, de taux ou de montant de TVA : la TVA ne peut être vérifiée.`, `The ${category} VAT breakdown lacks its taxable amount, rate or tax amount: the VAT cannot be checked.`);
+        } else {
           const computed = r2(base.abs().mul(rowRate).div(Decimal.fromInteger(100), 4));
           if (amount.abs().sub(computed).abs().compare(ONE) >= 0) emit(`${prefix}-09`, 'BT-117', at, `La TVA de la catégorie ${category} (${row.taxAmount}) ne vaut pas base × taux (${computed.toString()}).`, `The ${category} VAT amount (${row.taxAmount}) does not equal taxable amount × rate (${computed.toString()}).`);
         }
