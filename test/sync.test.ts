@@ -152,9 +152,9 @@ for (const dialect of DIALECTS) {
   });
 
   test(`sync ${dialect}: kill -9 at random instants, then the state of an uninterrupted run`, async (t) => {
-    await withSimulator(100, async (simulator) => {
+    await withSimulator(60, async (simulator) => {
       const reference = await withDatabase(dialect, async (database) => {
-        const run = await liasse(['sync', '--json', '--batch-size', '5'], { ...database.env, ...chorusEnv(simulator) });
+        const run = await liasse(['sync', '--json', '--batch-size', '4'], { ...database.env, ...chorusEnv(simulator) });
         summaryOf(run);
         return { state: await dumpState(await database.open()), ms: run.ms };
       });
@@ -165,19 +165,31 @@ for (const dialect of DIALECTS) {
         const context = await database.open();
         let seed = 42;
         const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-        // Small batches give many commit points; delays span start-up and most of a full run.
+        // Small batches give many commit points. Each run is killed at a random instant after a
+        // random number of further invoices got committed (watched from here), so the kills land
+        // all along the sync — downloads, reads, blob writes, inside transactions, cursor update —
+        // and a few land in start-up or in a run that has nothing left to do.
+        const stored = async () =>
+          Number((await context.store.db.selectFrom('invoices').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst().catch(() => undefined))?.n ?? 0);
         for (let attempt = 0; attempt < 40 && kills < 12; attempt += 1) {
-          const delay = Math.round(200 + random() * reference.ms * 0.9);
-          const run = await liasse(['sync', '--json', '--batch-size', '5'], env, { killAfterMs: delay });
+          const before = await stored();
+          const target = before >= 60 ? null : before + 1 + Math.floor(random() * Math.min(10, 60 - before));
+          const child = liasse(['sync', '--json', '--batch-size', '4'], env);
+          let exited = false;
+          void child.then(() => (exited = true));
+          if (target === null) await new Promise((resolve) => setTimeout(resolve, 200 + random() * reference.ms));
+          else while (!exited && (await stored()) < target) await new Promise((resolve) => setTimeout(resolve, 20));
+          await new Promise((resolve) => setTimeout(resolve, random() * 250));
+          child.child.kill('SIGKILL');
+          const run = await child;
           if (run.signal === 'SIGKILL') {
             kills += 1;
-            const row = await context.store.db.selectFrom('invoices').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst().catch(() => undefined);
-            storedAfterKill.push(Number(row?.n ?? 0));
+            storedAfterKill.push(await stored());
           }
         }
         t.diagnostic(`reference run ${reference.ms} ms; invoices stored after each kill: ${storedAfterKill.join(', ')}`);
         assert.ok(kills >= 10, `killed ${kills} times`);
-        const last = summaryOf(await liasse(['sync', '--json', '--batch-size', '5'], env));
+        const last = summaryOf(await liasse(['sync', '--json', '--batch-size', '4'], env));
         assert.equal(last.failed, 0);
         const state = await dumpState(context);
         assert.deepEqual(state, reference.state);

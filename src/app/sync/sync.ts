@@ -368,6 +368,8 @@ class TenantSync {
       promise.catch(() => undefined); // awaited below; avoids an unhandled rejection meanwhile
       pending.push(promise);
     };
+    // Three batches in flight: Chorus prepares one while we read another and store a third.
+    launch();
     launch();
     launch();
     let processed = 0;
@@ -438,7 +440,7 @@ class TenantSync {
     });
     lap('history');
     const blobs = this.context.blobs;
-    await mapWithConcurrency(readable.map((entry, index) => ({ ...entry, index })), 4, async ({ item, pivot, read, index }) => {
+    await mapWithConcurrency(readable.map((entry, index) => ({ ...entry, index })), 16, async ({ item, pivot, read, index }) => {
       const history = histories[index];
       if (history instanceof Error) {
         prepared.failures.push({ chorusId: item.idFacture, reason: `historique Chorus illisible : ${history.message}` });
