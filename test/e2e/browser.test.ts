@@ -188,3 +188,24 @@ test("a user of another collectivité cannot open this collectivité's invoice b
     await page.close();
   }
 });
+
+test('a share link opens the read-only dossier without an account', async () => {
+  const page = await harness.browser.newPage({ viewport: { width: 1280, height: 860 } });
+  try {
+    await login(page, harness.server.url, 'valideur');
+    await page.goto(`${harness.server.url}/c/${harness.demo.tenantId}/factures/${target.id}`);
+    await page.getByRole('button', { name: 'Partager (lien en lecture seule)' }).click();
+    const notice = await page.getByText('Lien de partage créé').textContent();
+    const url = /(http\S+\/partage\/\S+)/.exec(notice ?? '')?.[1];
+    assert.ok(url, `share URL in "${notice}"`);
+    const anonymous = await harness.browser.newContext();
+    const shared = await anonymous.newPage();
+    await shared.goto(url);
+    await shared.getByRole('heading', { name: `Facture ${target.number}` }).waitFor();
+    await expectAccessible(shared, 'partage');
+    await shot(shared, '14-partage');
+    await anonymous.close();
+  } finally {
+    await page.close();
+  }
+});

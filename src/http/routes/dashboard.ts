@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { listDeadlines, type RiskLevel } from '../../app/deadlines/index.ts';
+import { loadDeadlineSettings } from '../../app/deadlines/settings.ts';
+import { searchInvoices } from '../../app/search/search.ts';
 import { listPublishFailures, retryPublication } from '../../app/publish/outbox.ts';
 import { importCsv, importJson, REFERENTIAL_KINDS } from '../../app/referential/import.ts';
 import { chorusClientForTenant, getTenant } from '../../app/tenants.ts';
@@ -24,24 +25,21 @@ export function register(app: FastifyInstance, context: AppContext): void {
     tags: ['tableau de bord'],
     params: tenantParams,
     handler: async ({ tenantId }) => {
-      const [figures, deadlines, failures] = await Promise.all([
-        dashboardFigures(db, tenantId),
-        listDeadlines(db, { tenantId, risks: ['late', 'at_risk'] }),
-        listPublishFailures(db, { tenantId }),
-      ]);
-      const risk: Partial<Record<RiskLevel, number>> = {};
-      for (const row of deadlines) risk[row.risk] = (risk[row.risk] ?? 0) + 1;
+      // Deadline risk from the search index (its dgp_expiry is the deadline module's expiry, kept
+      // up to date at indexing): counts stay cheap at hundreds of thousands of invoices.
+      const riskDays = loadDeadlineSettings().riskDays;
+      const risk = (days: number, limit: number) =>
+        searchInvoices(context.store, tenantId, { filters: { dgpRiskDays: days }, sort: 'received', direction: 'asc', limit, facets: false });
+      const [figures, late, atRisk, failures] = await Promise.all([dashboardFigures(db, tenantId), risk(-1, 1), risk(riskDays, 8), listPublishFailures(db, { tenantId })]);
       return {
         ...figures,
-        risk,
-        mostUrgent: deadlines.slice(0, 8).map((row) => ({
-          invoiceId: row.invoiceId,
-          number: row.number,
-          supplier: row.sellerName,
-          amountTtc: row.amountTtc,
-          risk: row.risk,
-          daysLeft: row.dgp.daysLeft,
-          expiryDate: row.dgp.expiryDate,
+        risk: { late: late.total, at_risk: atRisk.total - late.total },
+        mostUrgent: atRisk.items.map((item) => ({
+          invoiceId: item.invoiceId,
+          number: item.number,
+          supplier: item.supplierName,
+          amountTtc: item.amountTtc,
+          expiryDate: item.dgpExpiry,
         })),
         publishFailures: failures.slice(0, 20),
       };

@@ -7,6 +7,7 @@ import { register as dashboard } from './dashboard.ts';
 import { register as invoices } from './invoices.ts';
 import { register as mandates } from './mandates.ts';
 import { register as matching } from './matching.ts';
+import { register as sharing } from './sharing.ts';
 import { register as views } from './views.ts';
 
-export const ROUTE_MODULES: ((app: FastifyInstance, context: AppContext) => void)[] = [auth, admin, views, invoices, matching, mandates, dashboard];
+export const ROUTE_MODULES: ((app: FastifyInstance, context: AppContext) => void)[] = [auth, admin, views, invoices, matching, mandates, dashboard, sharing];

@@ -14,9 +14,14 @@ type Dashboard = {
   volumes: { month: string; count: number }[];
   processingDays: { month: string; medianDays: number | null }[];
   risk: Partial<Record<'late' | 'at_risk', number>>;
-  mostUrgent: { invoiceId: string; number: string | null; supplier: string | null; amountTtc: string | null; risk: string; daysLeft: number | null }[];
+  mostUrgent: { invoiceId: string; number: string | null; supplier: string | null; amountTtc: string | null; expiryDate: string | null }[];
   publishFailures: { id: string; invoiceId: string; invoiceNumber: string | null; status: string; lastError: string | null; attempts: number }[];
 };
+
+function daysUntil(date: string | null): number | null {
+  if (!date) return null;
+  return Math.round((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`)) / 86_400_000);
+}
 
 export default function DashboardScreen({ tenantId }: { tenantId: string }) {
   const session = useSession();
@@ -60,12 +65,15 @@ export default function DashboardScreen({ tenantId }: { tenantId: string }) {
             <p>{t.dashboard.onTime}</p>
           ) : (
             <ul>
-              {d.mostUrgent.map((row) => (
-                <li key={row.invoiceId}>
-                  <Link to={`/c/${tenantId}/factures/${row.invoiceId}`}>{row.number ?? row.invoiceId}</Link> — {row.supplier} ·{' '}
-                  <span className={row.risk === 'late' ? 'badge badge-danger' : 'badge badge-warning'}>{row.daysLeft !== null ? t.invoices.daysLeft(row.daysLeft) : row.risk}</span>
-                </li>
-              ))}
+              {d.mostUrgent.map((row) => {
+                const days = daysUntil(row.expiryDate);
+                return (
+                  <li key={row.invoiceId}>
+                    <Link to={`/c/${tenantId}/factures/${row.invoiceId}`}>{row.number ?? row.invoiceId}</Link> — {row.supplier} ·{' '}
+                    <span className={days !== null && days < 0 ? 'badge badge-danger' : 'badge badge-warning'}>{days !== null ? t.invoices.daysLeft(days) : t.app.none}</span>
+                  </li>
+                );
+              })}
             </ul>
           )}
         </Section>

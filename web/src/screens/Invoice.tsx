@@ -108,6 +108,25 @@ export default function InvoiceScreen({ tenantId, invoiceId }: { tenantId: strin
               </button>
             </>
           ) : null}
+          {canDo(grant, 'share.create') ? (
+            <button
+              type="button"
+              className="button-secondary"
+              disabled={busy}
+              onClick={() =>
+                void (async () => {
+                  try {
+                    const link = await post<{ url: string }>(`${base}/share`, {});
+                    setMessage({ kind: 'success', text: `${t.invoice.shareCreated} ${window.location.origin}${link.url}` });
+                  } catch (error) {
+                    setMessage({ kind: 'error', text: (error as Error).message });
+                  }
+                })()
+              }
+            >
+              {t.invoice.share}
+            </button>
+          ) : null}
           {grant?.role === 'lecteur' ? <p className="muted">{t.invoice.notAllowed}</p> : null}
         </div>
       </Section>

@@ -60,12 +60,21 @@ export default function Invoices({ tenantId }: { tenantId: string }) {
   const referential = useData(() => get<{ budgets: { code: string; label: string }[] }>(`/api/tenants/${tenantId}/referential`), [tenantId]);
   const base = `/api/tenants/${tenantId}/invoices`;
 
+  // The list answers first (items and total); the facet counts, dearer on large text results,
+  // arrive with a second request and fill the filters when ready.
+  const [facets, setFacets] = useState<Facets | null>(null);
   const load = useCallback(
     async (after: string | null) => {
       setLoading(true);
+      if (!after) {
+        get<SearchResult>(`${base}${qs({ ...query, limit: 1 })}`).then(
+          (page) => setFacets(page.facets),
+          () => setFacets(null),
+        );
+      }
       try {
-        const page = await get<SearchResult>(`${base}${qs({ ...query, after, facets: after ? 'false' : undefined })}`);
-        setResult((previous) => (after && previous ? { ...page, facets: previous.facets, total: previous.total } : page));
+        const page = await get<SearchResult>(`${base}${qs({ ...query, after, facets: 'false' })}`);
+        setResult((previous) => (after && previous ? { ...page, total: previous.total } : page));
         setItems((previous) => (after ? [...previous, ...page.items] : page.items));
         setError(null);
       } catch (caught) {
@@ -160,7 +169,6 @@ export default function Invoices({ tenantId }: { tenantId: string }) {
     value: draft[key] ?? '',
     onChange: (event: { target: { value: string } }) => setDraft({ ...draft, [key]: event.target.value }),
   });
-  const facets = result?.facets;
   const facetOptions = (name: string) =>
     Object.entries(facets?.[name] ?? {})
       .filter(([key]) => key !== '' && key !== '0')
