@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import {
+  actionRefusal,
   allowedEvents,
   CHORUS_STATUS_OF_EVENT,
   LifecycleError,
@@ -66,4 +67,29 @@ test('statuses from Chorus: cycles, Chorus ahead wins, Chorus behind a local dec
   assert.equal(statusAfterChorus('to_process', 'MISE_A_DISPOSITION'), 'to_process');
   assert.equal(statusAfterChorus('rejected', 'MISE_A_DISPOSITION'), 'rejected');
   assert.equal(statusAfterChorus('received', 'MANDATEE'), 'mandated');
+});
+
+test("the comptable's rejection sends the invoice back to mandated, re-emission to the comptable again", () => {
+  assert.equal(transition('sent_to_accountant', 'accountant_rejected'), 'mandated');
+  assert.equal(transition(transition('sent_to_accountant', 'accountant_rejected'), 'sent_to_accountant'), 'sent_to_accountant');
+  assert.throws(() => transition('mandated', 'accountant_rejected'), /on ne peut pas enregistrer le rejet du comptable sur une facture « Mandatée »/);
+  assert.equal(CHORUS_STATUS_OF_EVENT.accountant_rejected, undefined, 'nothing to post: Chorus has no such status');
+  // Chorus still shows MISE_A_DISPOSITION_COMPTABLE from the rejected sending: the invoice stays mandated.
+  assert.equal(statusAfterChorus('mandated', 'MISE_A_DISPOSITION_COMPTABLE'), 'mandated');
+  assert.equal(statusAfterChorus('mandated', 'COMPTABILISEE'), 'sent_to_accountant');
+});
+
+test('a withdrawn mandat: back to the status before it when Chorus never learnt of it, else service fait', () => {
+  assert.equal(transition('mandated', 'mandat_cancelled'), 'service_fait');
+  assert.equal(transition('mandated', 'mandat_cancelled', { statusBeforeMandat: 'to_process' }), 'to_process');
+  assert.equal(transition('mandated', 'mandat_cancelled', { statusBeforeMandat: 'completed' }), 'completed');
+  assert.equal(transition('mandated', 'mandat_cancelled', { statusBeforeMandat: 'suspended' }), 'service_fait', 'not a status one mandates from');
+  assert.equal(transition('sent_to_accountant', 'mandat_cancelled', { statusBeforeMandat: 'to_process' }), 'service_fait');
+  assert.throws(() => transition('to_process', 'mandat_cancelled'), LifecycleError);
+});
+
+test('quarantined and history-only invoices are not actionable', () => {
+  assert.equal(actionRefusal({ number: 'F1', quarantined: 0, historyOnly: 0 }), null);
+  assert.match(actionRefusal({ number: 'F1', quarantined: 1, quarantineReason: 'PDF illisible' })!, /F1 est en quarantaine \(PDF illisible\)/);
+  assert.match(actionRefusal({ number: 'F1', historyOnly: 1 })!, /reprise comme historique/);
 });

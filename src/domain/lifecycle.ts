@@ -142,8 +142,10 @@ export const CHORUS_STATUS_LABELS: Record<ChorusStatus, string> = {
 
 /**
  * What happens to an invoice. The first five are decisions taken in Liasse; `mandated`,
- * `sent_to_accountant`, `paid` come from the mandat chain (and Hélios); `completed` and
- * `redeposited` come from Chorus (the supplier completed a suspended invoice, or recycled it).
+ * `mandat_cancelled`, `sent_to_accountant`, `accountant_rejected` (the comptable rejected the
+ * bordereau: its mandat is "à corriger"), `paid` come from the mandat chain (and Hélios);
+ * `completed` and `redeposited` come from Chorus (the supplier completed a suspended invoice, or
+ * recycled it).
  */
 export const LIFECYCLE_EVENTS = [
   'start_processing',
@@ -154,6 +156,7 @@ export const LIFECYCLE_EVENTS = [
   'mandated',
   'mandat_cancelled',
   'sent_to_accountant',
+  'accountant_rejected',
   'paid',
   'completed',
   'redeposited',
@@ -189,10 +192,13 @@ export const TRANSITIONS: Record<InvoiceStatus, Partial<Record<LifecycleEvent, I
   // After SERVICE_FAIT Chorus only accepts MANDATEE: a problem found later is handled with the
   // supplier outside Chorus (avoir) — the invoice can no longer be suspended, rejected or recycled.
   service_fait: { mandated: 'mandated' },
-  // A mandat cancelled before the comptable took it (rejected bordereau, error) goes back to
-  // service fait; Chorus keeps MANDATEE, and the next mandat's MANDATEE is recognised as reached.
+  // A mandat cancelled (withdrawn before sending, or annulled) goes back to service fait: Chorus
+  // keeps MANDATEE, and the next mandat's MANDATEE is recognised as reached. A mandat withdrawn
+  // before its MANDATEE was published goes back to where the invoice was (guard statusBeforeMandat).
   mandated: { sent_to_accountant: 'sent_to_accountant', paid: 'paid', mandat_cancelled: 'service_fait' },
-  sent_to_accountant: { paid: 'paid', mandat_cancelled: 'service_fait' },
+  // The comptable rejecting the bordereau (PES_Acquit) sends the mandat back "à corriger": the
+  // invoice is mandated again, and goes to the comptable again when the mandat is re-emitted.
+  sent_to_accountant: { paid: 'paid', mandat_cancelled: 'service_fait', accountant_rejected: 'mandated' },
   paid: {},
   suspended: { completed: 'completed' },
   to_recycle: { redeposited: 'received' },
@@ -227,7 +233,7 @@ export const FINAL_STATUSES: readonly InvoiceStatus[] = ['paid', 'rejected'];
 export class LifecycleError extends Error {
   constructor(
     message: string,
-    readonly code: 'transition' | 'motif' | 'second_suspension' | 'after_mandat' | 'unknown_status',
+    readonly code: 'transition' | 'motif' | 'second_suspension' | 'after_mandat' | 'unknown_status' | 'not_actionable',
   ) {
     super(message);
     this.name = 'LifecycleError';
@@ -239,6 +245,12 @@ export type TransitionGuards = {
   motif?: string | null;
   /** How many times the invoice was already suspended (all cycles together). */
   previousSuspensions?: number;
+  /**
+   * For mandat_cancelled from `mandated`: the status the invoice had before the mandat, given only
+   * when Chorus never learnt of the mandat (its MANDATEE withdrawn unpublished). The invoice then
+   * returns there; otherwise to service fait, the only status Chorus still agrees with.
+   */
+  statusBeforeMandat?: InvoiceStatus | string | null;
 };
 
 export function isInvoiceStatus(value: string): value is InvoiceStatus {
@@ -259,6 +271,7 @@ const EVENT_LABELS: Record<LifecycleEvent, string> = {
   mandated: 'mandater',
   mandat_cancelled: 'annuler le mandat',
   sent_to_accountant: 'transmettre au comptable',
+  accountant_rejected: 'enregistrer le rejet du comptable sur',
   paid: 'mettre en paiement',
   completed: 'marquer complétée',
   redeposited: 'reprendre après recyclage',
@@ -306,7 +319,38 @@ export function transition(from: InvoiceStatus | string, event: LifecycleEvent, 
   if (chorus && MOTIF_REQUIRED.includes(chorus) && !(guards.motif ?? '').trim()) {
     throw new LifecycleError(`Un motif est obligatoire pour ${EVENT_LABELS[event]} une facture (il est transmis au fournisseur).`, 'motif');
   }
+  if (event === 'mandat_cancelled' && status === 'mandated' && guards.statusBeforeMandat) {
+    const before = guards.statusBeforeMandat;
+    // Only a status from which the invoice could have been mandated: anything else is not "before".
+    if (isInvoiceStatus(before) && TRANSITIONS[before].mandated !== undefined) return before;
+  }
   return next;
+}
+
+/** What the invoice record says about whether anyone may act on it (columns of `invoices`). */
+export type ActionableInvoice = {
+  number?: string | null;
+  id?: string;
+  quarantined?: number | boolean | null;
+  quarantineReason?: string | null;
+  historyOnly?: number | boolean | null;
+};
+
+/**
+ * Why no decision and no mandat may be taken on this invoice, in French, or null when they may:
+ * a quarantined invoice was not read (its amounts and parties are not known), and one taken in as
+ * history on a first sync was processed before Liasse (outside it).
+ */
+export function actionRefusal(invoice: ActionableInvoice): string | null {
+  const label = `La facture ${invoice.number ?? invoice.id ?? ''}`.trimEnd();
+  if (Number(invoice.quarantined ?? 0) === 1 || invoice.quarantined === true) {
+    const reason = invoice.quarantineReason?.trim();
+    return `${label} est en quarantaine${reason ? ` (${reason})` : ''} : elle n'a pas pu être lue, aucune décision ni aucun mandat n'est possible. Relisez-la (liasse sync --retry-quarantined) ou traitez-la sur Chorus Pro.`;
+  }
+  if (Number(invoice.historyOnly ?? 0) === 1 || invoice.historyOnly === true) {
+    return `${label} a été reprise comme historique lors de la première synchronisation : elle a été traitée avant Liasse, aucune décision ni aucun mandat ne s'y applique ici.`;
+  }
+  return null;
 }
 
 /** Same as `transition`, named for callers that only want the next status. */
@@ -356,6 +400,10 @@ export function statusAfterChorus(from: InvoiceStatus | string, chorusStatus: st
   if (from === 'to_recycle' && ['DEPOSEE', 'EN_COURS_ACHEMINEMENT', 'MISE_A_DISPOSITION'].includes(chorusStatus)) return 'received';
   if (FINAL_STATUSES.includes(from)) return from;
   if (chorusStatus === 'COMPLETEE' && from !== 'suspended') return RANK[from] > RANK.completed ? from : 'completed';
+  // Liasse moves a mandated invoice to the comptable itself when it sends the bordereau; a mandat
+  // the comptable sent back "à corriger" leaves Chorus at MISE_A_DISPOSITION_COMPTABLE while the
+  // invoice waits here, mandated, for its re-emission: that Chorus status must not move it on.
+  if (from === 'mandated' && chorusStatus === 'MISE_A_DISPOSITION_COMPTABLE') return from;
   return RANK[target] > RANK[from] ? target : from;
 }
 

@@ -25,3 +25,19 @@ export async function currentInSequence(trx: Transaction<Database>, name: string
   const row = await trx.selectFrom('sequences').select('value').where('name', '=', name).executeTakeFirst();
   return Number(row?.value ?? 0);
 }
+
+/**
+ * Gives back the last number of a series, only if it is still `expected`: the number will be given
+ * again by the next nextInSequence, so withdrawing the last piece leaves no gap. The UPDATE locks
+ * the row (PostgreSQL waits for a concurrent creator, SQLite writers are serialised) and re-checks
+ * the value: false when someone took a later number meanwhile — the caller must then refuse.
+ */
+export async function releaseLastInSequence(trx: Transaction<Database>, name: string, expected: number): Promise<boolean> {
+  const updated = await trx
+    .updateTable('sequences')
+    .set((eb) => ({ value: eb('value', '-', 1) }))
+    .where('name', '=', name)
+    .where('value', '=', expected)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
+}

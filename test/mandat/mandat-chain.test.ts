@@ -1,5 +1,6 @@
 // The mandatement chain on both databases: mandat (pre-fill, checks, liquidation, MANDATEE queued,
-// audit), bordereau, PES valid against the PES V2 schema, sending, acquittement accepted and rejected.
+// audit), bordereau, PES valid against the PES V2 schema, sending, acquittement accepted and rejected
+// (the invoice back to mandated, then to the comptable again when re-emitted).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { test } from 'node:test';
 import { importAcquit } from '../../src/app/mandate/acquits.ts';
 import { createBordereau, generateBordereauPes, sendBordereau } from '../../src/app/mandate/bordereaux.ts';
 import { cancelPendingMandat, createAnnulationMandat, createMandat, getMandat, MandatCheckError } from '../../src/app/mandate/mandats.ts';
+import { getInvoiceTimeline } from '../../src/app/timeline/index.ts';
 import { CLI_ACTOR } from '../../src/domain/roles.ts';
 import { buildPesAcquit } from '../../src/formats/pes/acquit-writer.ts';
 import { validatePesFile, xmllintAvailable } from '../../src/formats/pes/validate.ts';
@@ -50,7 +52,7 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
     const second = await createMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [fixture.invoiceIds[1]!] });
     const third = await createMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [fixture.invoiceIds[2]!] });
     assert.deepEqual([second.numero, third.numero], [2, 3]);
-    // A pending mandat withdrawn keeps its number and gives its liquidation back.
+    // The last pending mandat withdrawn gives its number and its liquidation back.
     await cancelPendingMandat(context, fixture.tenantId, CLI_ACTOR, { mandatId: third.id, reason: 'Erreur de saisie' });
     engagement = await db.selectFrom('engagements').selectAll().where('id', '=', fixture.engagementIds[0]!).executeTakeFirstOrThrow();
     assert.equal(Number(engagement.liquidated_ht_cents), 20000);
@@ -80,6 +82,8 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
     assert.equal(sent.status, 'sent');
     assert.ok(fs.existsSync(path.join(drop.outbox, pes.fileName)));
     assert.equal((await getMandat(db, fixture.tenantId, first.id)).status, 'sent');
+    const invoiceStatus = async () => (await db.selectFrom('invoices').select('status').where('id', '=', fixture.invoiceIds[0]!).executeTakeFirstOrThrow()).status;
+    assert.equal(await invoiceStatus(), 'sent_to_accountant');
 
     // Rejected: the accountant rejects mandat 2; every mandat goes back "à corriger" with a reason.
     const summary = summarisePes(fs.readFileSync(out))!;
@@ -90,7 +94,14 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
     assert.equal(m2.status, 'to_correct');
     assert.match(m2.correctionReason!, /2559 - Le code service est inconnu/);
     assert.equal((await getMandat(db, fixture.tenantId, first.id)).status, 'to_correct');
+    // The invoices go back to mandated (lifecycle event accountant_rejected), and the timeline says so.
+    assert.equal(await invoiceStatus(), 'mandated');
     assert.equal((await importAcquit(context, fixture.tenantId, CLI_ACTOR, { bytes: rejected })).alreadyImported, true);
+    assert.equal(await invoiceStatus(), 'mandated');
+    const rejection = (await getInvoiceTimeline(db, fixture.invoiceIds[1]!)).filter((entry) => entry.code === 'mandat.rejected');
+    assert.equal(rejection.length, 1);
+    assert.match(rejection[0]!.title, /rejeté par le comptable.*à corriger/);
+    assert.match(rejection[0]!.detail!, /Motif : Rejeté par le comptable : .*2559 - Le code service est inconnu — Transmise au comptable → Mandatée/);
 
     // Re-emission: bordereau 2, same mandat numbers, new IdUnique for the PJ.
     const again = await createBordereau(context, fixture.tenantId, CLI_ACTOR, { budgetCode: 'BP', exercice: 2025 });
@@ -102,6 +113,10 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
     const refs2 = [...fs.readFileSync(out2, 'latin1').matchAll(/<PJRef><Support V="01"\/><IdUnique V="([^"]+)"/g)].map((match) => match[1]);
     assert.equal(refs2.filter((ref) => refs.includes(ref)).length, 0, 'an IdUnique is never sent twice');
     await sendBordereau(context, fixture.tenantId, CLI_ACTOR, { bordereauId: again.id, channel: drop });
+    // Re-emitted: to the comptable again.
+    assert.equal(await invoiceStatus(), 'sent_to_accountant');
+    const sendings = (await getInvoiceTimeline(db, fixture.invoiceIds[0]!)).filter((entry) => entry.code === 'bordereau.send');
+    assert.deepEqual(sendings.map((entry) => entry.detail), ['Mandatée → Transmise au comptable', 'Mandatée → Transmise au comptable']);
     // Accepted, picked up from the drop folder by its NomFic.
     const accepted = simulatedAcquit(summarisePes(fs.readFileSync(out2))!, { accepted: true });
     fs.writeFileSync(path.join(drop.inbox, 'retour-helios.xml'), accepted);
@@ -113,7 +128,7 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
 
     // Réduction of an accepted mandat: next number, RattachPiece, engagement given back.
     const reduction = await createAnnulationMandat(context, fixture.tenantId, CLI_ACTOR, { mandatId: first.id, amount: '40.00', reason: 'Avoir du fournisseur' });
-    assert.equal(reduction.numero, 4);
+    assert.equal(reduction.numero, 3, 'number 3 was withdrawn before transmission: given again');
     assert.equal(reduction.kind, 'annulation');
     assert.equal(reduction.montantLiquide, '40.00');
     engagement = await db.selectFrom('engagements').selectAll().where('id', '=', fixture.engagementIds[0]!).executeTakeFirstOrThrow();

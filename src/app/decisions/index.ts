@@ -6,11 +6,13 @@
 import type { Kysely } from 'kysely';
 import { checkDecision, DecisionError, type ReturnDecision } from '../../domain/decisions/index.ts';
 import {
+  actionRefusal,
   type ChorusStatus,
   CHORUS_STATUS_OF_EVENT,
   type DecisionKind,
   EVENT_OF_DECISION,
   type InvoiceStatus,
+  LifecycleError,
   transition,
 } from '../../domain/lifecycle.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
@@ -67,10 +69,15 @@ export async function decide(db: Kysely<Database>, input: DecideInput): Promise<
   const { invoiceId, decision, actor } = input;
   requirePermission(actor, decision === 'service_fait' ? 'invoice.certify_service_fait' : 'invoice.decide');
   return db.transaction().execute(async (trx) => {
-    let query = trx.selectFrom('invoices').select(['id', 'tenant_id', 'status', 'number', 'quarantined']).where('id', '=', invoiceId);
+    let query = trx
+      .selectFrom('invoices')
+      .select(['id', 'tenant_id', 'status', 'number', 'quarantined', 'quarantine_reason', 'history_only'])
+      .where('id', '=', invoiceId);
     if (input.tenantId) query = query.where('tenant_id', '=', input.tenantId);
     const invoice = await query.executeTakeFirst();
     if (!invoice) throw new DecisionError(`Facture inconnue : ${invoiceId}.`);
+    const refusal = actionRefusal({ id: invoice.id, number: invoice.number, quarantined: invoice.quarantined, quarantineReason: invoice.quarantine_reason, historyOnly: invoice.history_only });
+    if (refusal) throw new DecisionError(refusal);
     const from = invoice.status as InvoiceStatus;
     const event = EVENT_OF_DECISION[decision];
     const comment = input.comment?.trim() || null;
@@ -87,7 +94,14 @@ export async function decide(db: Kysely<Database>, input: DecideInput): Promise<
       warnings = checked.warnings;
       reasons = checked.reasons.map((reason) => reason.code);
     }
-    const to = transition(from, event, { motif, previousSuspensions });
+    let to: InvoiceStatus;
+    try {
+      to = transition(from, event, { motif, previousSuspensions });
+    } catch (error) {
+      // A business refusal like the others (the HTTP edge answers 422 to a DecisionError); same message.
+      if (error instanceof LifecycleError) throw new DecisionError(error.message);
+      throw error;
+    }
 
     const now = new Date().toISOString();
     const updated = await trx

@@ -1,6 +1,7 @@
 // Acquittements (PES_Acquit): read back, validated against the schema when xmllint is present,
 // matched to the bordereau (by NomFic, else by budget codes + NumBord + exercice), then bordereau and
-// mandats updated: accepted, or back to "à corriger" with the accountant's reasons. Importing the
+// mandats updated: accepted, or back to "à corriger" with the accountant's reasons (their invoices
+// back to mandated, lifecycle event accountant_rejected). Importing the
 // same file twice changes nothing. Also: poll a channel for the acquittement of a sent bordereau.
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -14,7 +15,7 @@ import type { Teletransmission, TransmissionStatus } from '../../teletransmissio
 import type { AppContext } from '../context.ts';
 import { auditActor } from '../publish/outbox.ts';
 import { type BordereauView, getBordereau } from './bordereaux.ts';
-import { MandatError } from './mandats.ts';
+import { MandatError, setInvoiceStatus } from './mandats.ts';
 
 export type AcquitOutcome = {
   acquitId: string;
@@ -107,13 +108,18 @@ export async function importAcquit(
       outcomeMandats.push({ numero, status, reason });
       const lines = await trx.selectFrom('mandat_lines').select('invoice_id').where('mandat_id', '=', mandat.id).execute();
       for (const invoiceId of new Set(lines.map((line) => line.invoice_id).filter((value): value is string => value !== null))) {
+        // The comptable's rejection sends the invoice back to mandated (its mandat "à corriger"); it
+        // goes to the comptable again when the mandat is re-emitted. An annulation mandat rejected
+        // leaves its invoice where it is. The acquittement is a fact: recorded even when the invoice
+        // has moved elsewhere meanwhile (then `to` is absent).
+        const move = status === 'to_correct' && mandat.kind === 'ordinaire' ? await setInvoiceStatus(trx, invoiceId, 'accountant_rejected') : null;
         await appendAudit(trx, {
           tenantId: mandat.tenant_id,
           actor: who,
           action: status === 'accepted' ? 'mandat.accepted' : 'mandat.rejected',
           entity: 'invoice',
           entityId: invoiceId,
-          data: { mandatId: mandat.id, numero, bordereau: bordereau.numero, reason },
+          data: { mandatId: mandat.id, numero, bordereau: bordereau.numero, reason, ...(move ? { from: move.from, to: move.to } : {}) },
           at: now,
         });
       }

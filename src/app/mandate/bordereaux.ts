@@ -437,10 +437,18 @@ export async function sendBordereau(
     const invoices = new Map<string, number>();
     for (const line of lines) if (line.invoice_id && line.kind === 'ordinaire') invoices.set(line.invoice_id, Number(line.numero));
     for (const [invoiceId, numero] of invoices) {
-      const status = await setInvoiceStatus(trx, invoiceId, 'sent_to_accountant');
+      // First sending, or re-emission of a mandat the comptable sent back (the invoice is mandated again).
+      const move = await setInvoiceStatus(trx, invoiceId, 'sent_to_accountant');
       const chorus = chorusStatusOfEvent('sent_to_accountant');
-      if (status && chorus) await enqueueChorusStatus(trx, { tenantId, invoiceId, status: chorus, numeroDPMandat: String(numero), actor });
-      await appendAudit(trx, { tenantId, actor: auditActor(actor), action: 'bordereau.send', entity: 'invoice', entityId: invoiceId, data: { bordereauId: input.bordereauId, bordereau: current.numero, mandat: numero, fichier: pes.fileName, status } });
+      if (move && chorus) await enqueueChorusStatus(trx, { tenantId, invoiceId, status: chorus, numeroDPMandat: String(numero), actor });
+      await appendAudit(trx, {
+        tenantId,
+        actor: auditActor(actor),
+        action: 'bordereau.send',
+        entity: 'invoice',
+        entityId: invoiceId,
+        data: { bordereauId: input.bordereauId, bordereau: current.numero, mandat: numero, fichier: pes.fileName, status: move?.to ?? null, ...(move ? { from: move.from, to: move.to } : {}) },
+      });
     }
     await appendAudit(trx, {
       tenantId,

@@ -1,12 +1,13 @@
 // Mandats: create one from reconciled invoices (pre-filled and checked by src/domain/mandat), with
 // the liquidation of its engagements, its gap-free number, the MANDATEE status queued for Chorus and
-// the audit entries all in one transaction; withdraw one never sent; reduce or cancel a sent one by
-// an annulation/réduction mandat. Plain functions (context, tenantId, actor, input) for CLI and HTTP.
+// the audit entries all in one transaction; withdraw the last one of its series if never sent (its
+// number is given again); reduce or cancel a sent one by an annulation/réduction mandat. Plain
+// functions (context, tenantId, actor, input) for CLI and HTTP.
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { Invoice } from '../../domain/invoice.ts';
 import { newId } from '../../domain/ids.ts';
-import { canTransition, transition } from '../../domain/lifecycle.ts';
+import { canTransition, type InvoiceStatus, type LifecycleEvent, LifecycleError, type TransitionGuards, transition } from '../../domain/lifecycle.ts';
 import { cents, centsToString, type VatRegime, vatRegimeOf } from '../../domain/mandat/amounts.ts';
 import {
   buildMandatDraft,
@@ -21,7 +22,7 @@ import { Decimal } from '../../domain/money.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
 import { appendAudit } from '../../store/audit.ts';
 import type { Database } from '../../store/schema.ts';
-import { nextInSequence } from '../../store/sequences.ts';
+import { currentInSequence, nextInSequence, releaseLastInSequence } from '../../store/sequences.ts';
 import type { EngagementTable } from '../../store/tables/referential.ts';
 import { loadInvoiceDgp } from '../deadlines/index.ts';
 import type { AppContext } from '../context.ts';
@@ -144,15 +145,36 @@ async function liquidate(
   return Number(result.numUpdatedRows) === 1;
 }
 
-async function setInvoiceStatus(trx: Transaction<Database>, invoiceId: string, event: 'mandated' | 'mandat_cancelled' | 'sent_to_accountant'): Promise<string | null> {
-  const row = await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).executeTakeFirstOrThrow();
-  if (!canTransition(row.status, event)) return null;
-  const next = transition(row.status, event);
+export type InvoiceMove = { from: string; to: InvoiceStatus };
+
+/**
+ * Moves the invoice by a lifecycle event, as transition() (src/domain/lifecycle.ts) allows; refuses
+ * with a MandatError otherwise, so that the caller's transaction — and whatever it queued — is
+ * rolled back.
+ */
+export async function moveInvoice(trx: Transaction<Database>, invoiceId: string, event: LifecycleEvent, guards: TransitionGuards = {}): Promise<InvoiceMove> {
+  const row = await trx.selectFrom('invoices').select(['status', 'number']).where('id', '=', invoiceId).executeTakeFirstOrThrow();
+  let next: InvoiceStatus;
+  try {
+    next = transition(row.status, event, guards);
+  } catch (error) {
+    if (error instanceof LifecycleError) throw new MandatError(`Facture ${row.number ?? invoiceId} : ${error.message}`);
+    throw error;
+  }
   await trx.updateTable('invoices').set({ status: next, updated_at: new Date().toISOString() }).where('id', '=', invoiceId).execute();
-  return next;
+  return { from: row.status, to: next };
 }
 
-export { setInvoiceStatus };
+/**
+ * Moves the invoice when the lifecycle allows it, null otherwise (nothing changed). For facts that
+ * happened anyway (a bordereau already sent, an acquittement received): they are recorded even
+ * when the invoice is no longer where the mandat chain left it (a sync moved it on).
+ */
+export async function setInvoiceStatus(trx: Transaction<Database>, invoiceId: string, event: LifecycleEvent): Promise<InvoiceMove | null> {
+  const row = await trx.selectFrom('invoices').select('status').where('id', '=', invoiceId).executeTakeFirstOrThrow();
+  if (!canTransition(row.status, event)) return null;
+  return moveInvoice(trx, invoiceId, event);
+}
 
 async function loadDraftInputs(trx: Transaction<Database>, tenantId: string, invoiceIds: string[]) {
   const invoices = await trx.selectFrom('invoices').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', invoiceIds).execute();
@@ -247,6 +269,9 @@ export async function createMandat(
           .filter((file) => file.invoice_id === invoice.id)
           .map((file) => ({ role: file.role, filename: file.filename, mimeType: file.mime_type, size: Number(file.size), sha256: file.sha256 })),
         mandatedBy: live ? Number(live.numero) : null,
+        quarantined: Number(invoice.quarantined),
+        quarantineReason: invoice.quarantine_reason,
+        historyOnly: Number(invoice.history_only),
         allocations: loaded.allocations
           .filter((allocation) => allocation.invoice_id === invoice.id)
           .map((allocation) => ({
@@ -379,7 +404,8 @@ async function insertMandat(trx: Transaction<Database>, tenantId: string, actor:
       .execute();
   }
   for (const invoiceId of invoiceIds) {
-    const status = await setInvoiceStatus(trx, invoiceId, 'mandated');
+    // The lifecycle decides (and refuses: no mandat, no MANDATEE, nothing written) before anything is queued.
+    const move = await moveInvoice(trx, invoiceId, 'mandated');
     await enqueueChorusStatus(trx, { tenantId, invoiceId, status: 'MANDATEE', numeroDPMandat: String(numero), actor });
     await appendAudit(trx, {
       tenantId,
@@ -387,7 +413,8 @@ async function insertMandat(trx: Transaction<Database>, tenantId: string, actor:
       action: 'mandat.create',
       entity: 'invoice',
       entityId: invoiceId,
-      data: { mandatId: id, numero, exercice: draft.exercice, montantTTC: draft.totals.ttc, status },
+      // `from` is where a withdrawal before publication brings the invoice back (withdrawMandat).
+      data: { mandatId: id, numero, exercice: draft.exercice, montantTTC: draft.totals.ttc, status: move.to, from: move.from, to: move.to },
       at: now,
     });
   }
@@ -506,29 +533,169 @@ export async function listMandats(db: Db, tenantId: string, filter: MandatListFi
 }
 
 /**
- * Withdraws a mandat that never left Liasse (pending): its liquidation is given back and the
- * invoice can be mandated again. It keeps its number (shown as cancelled): numbers are never reused.
+ * Withdraws a mandat that never left Liasse (pending). The comptable must receive a series without
+ * gaps, so only the LAST number of its (budget, exercice) series can be withdrawn, and the series
+ * goes back by one in the same transaction: that number is given again to the next mandat. Any
+ * other is refused — transmit it and cancel it by an annulation mandat, or withdraw the later ones
+ * first. The engagements get the liquidation back and each invoice goes back by the lifecycle event
+ * mandat_cancelled: to where it was before the mandat when its MANDATEE was still unpublished (then
+ * taken out of the queue), to service fait otherwise. The row is deleted (it never left Liasse);
+ * the audit log keeps its trace. Returns the mandat as it was, marked withdrawn.
  */
 export async function cancelPendingMandat(context: AppContext, tenantId: string, actor: Actor, input: { mandatId: string; reason: string }): Promise<MandatView> {
   requirePermission(actor, 'mandat.create');
-  if (!input.reason.trim()) throw new MandatError("Le motif du retrait est obligatoire.");
-  await context.store.db.transaction().execute(async (trx) => {
+  const reason = input.reason.trim();
+  if (!reason) throw new MandatError('Le motif du retrait est obligatoire.');
+  return context.store.db.transaction().execute(async (trx) => {
+    // Lock the mandat while it is pending: a bordereau gathering it, or a second withdrawal, waits.
+    const locked = await trx
+      .updateTable('mandats')
+      .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+      .where('id', '=', input.mandatId)
+      .where('tenant_id', '=', tenantId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
     const mandat = await trx.selectFrom('mandats').selectAll().where('id', '=', input.mandatId).where('tenant_id', '=', tenantId).executeTakeFirst();
     if (!mandat) throw new MandatError(`Mandat introuvable : ${input.mandatId}.`);
-    if (mandat.status !== 'pending') {
+    if (Number(locked.numUpdatedRows) !== 1 || mandat.status !== 'pending') {
       throw new MandatError(
         wasSent(mandat.status)
           ? `Le mandat n° ${mandat.numero} a été transmis au comptable : il ne se retire pas, il s'annule par un mandat d'annulation.`
-          : `Le mandat n° ${mandat.numero} est « ${MANDAT_STATUS_LABELS[mandat.status as MandatStatus] ?? mandat.status} » : le retirer du bordereau d'abord.`,
+          : `Le mandat n° ${mandat.numero} est « ${MANDAT_STATUS_LABELS[mandat.status as MandatStatus] ?? mandat.status} » : seul un mandat en attente de bordereau se retire.`,
       );
     }
-    await giveBack(trx, mandat.id, null);
+    const inBordereau = await trx.selectFrom('bordereau_mandats').select('bordereau_id').where('mandat_id', '=', mandat.id).executeTakeFirst();
+    if (inBordereau) throw new MandatError(`Le mandat n° ${mandat.numero} a déjà figuré dans un bordereau : il ne se retire pas, il s'annule par un mandat d'annulation.`);
+    const view = await getMandat(trx, tenantId, mandat.id);
+    const numero = Number(mandat.numero);
+    const lines = await trx.selectFrom('mandat_lines').selectAll().where('mandat_id', '=', mandat.id).orderBy('engagement_id').execute();
+    if (mandat.kind !== 'ordinaire') await checkAnnulationWithdrawable(trx, mandat);
+
+    const series = mandatSeries(mandat.budget_id, Number(mandat.exercice));
+    if (!(await releaseLastInSequence(trx, series, numero))) {
+      const last = await currentInSequence(trx, series);
+      throw new MandatError(
+        `Le mandat n° ${numero} ne peut pas être retiré : ce n'est pas le dernier numéro du budget ${view.budget} pour l'exercice ${view.exercice} ` +
+          `(le dernier est le n° ${last}) et les mandats reçus par le comptable doivent se suivre sans trou. ` +
+          `Transmettez-le au comptable dans un bordereau puis émettez un mandat d'annulation (liasse mandat annul), ` +
+          `ou retirez d'abord les mandats suivants (n° ${numero + 1}${last > numero + 1 ? ` à ${last}` : ''}) s'ils n'ont pas été transmis.`,
+      );
+    }
+
     const now = new Date().toISOString();
-    await trx.updateTable('mandats').set({ status: 'cancelled', reason: input.reason.trim(), updated_at: now }).where('id', '=', mandat.id).execute();
-    await closeMandatOnInvoices(trx, tenantId, actor, mandat.id, 'mandat.cancel', { numero: mandat.numero, reason: input.reason.trim() });
-    await appendAudit(trx, { tenantId, actor: auditActor(actor), action: 'mandat.cancel', entity: 'mandat', entityId: mandat.id, data: { numero: mandat.numero, reason: input.reason.trim() }, at: now });
+    const who = auditActor(actor);
+    const invoiceIds = [...new Set(lines.map((line) => line.invoice_id).filter((value): value is string => value !== null))];
+    if (mandat.kind === 'ordinaire') {
+      await giveBack(trx, mandat.id, null);
+      for (const invoiceId of invoiceIds) {
+        const unpublished = await withdrawMandatee(trx, invoiceId, numero, now);
+        const statusBeforeMandat = unpublished ? await statusBeforeMandatOf(trx, invoiceId, mandat.id) : null;
+        const move = await moveInvoice(trx, invoiceId, 'mandat_cancelled', { statusBeforeMandat });
+        await appendAudit(trx, {
+          tenantId,
+          actor: who,
+          action: 'mandat.withdraw',
+          entity: 'invoice',
+          entityId: invoiceId,
+          data: { mandatId: mandat.id, numero, reason, from: move.from, to: move.to, mandateeWithdrawn: unpublished },
+          at: now,
+        });
+      }
+    } else {
+      // An annulation/réduction withdrawn: the engagements are charged again with what it gave back.
+      const regime = vatRegimeOf(mandat.vat_regime);
+      for (const line of lines) {
+        const engagement = await trx.selectFrom('engagements').select(['numero', 'amount_ht_cents']).where('id', '=', line.engagement_id).executeTakeFirstOrThrow();
+        const delta = { htCents: Number(line.amount_ht_cents), ttcCents: Number(line.amount_ttc_cents) };
+        if (!(await liquidate(trx, line.engagement_id, delta, regime, engagement.amount_ht_cents !== null))) {
+          throw new MandatError(`Le mandat d'annulation n° ${numero} ne peut pas être retiré : le disponible qu'il a rendu à l'engagement ${engagement.numero} a déjà été consommé.`);
+        }
+      }
+      for (const invoiceId of invoiceIds) {
+        await appendAudit(trx, { tenantId, actor: who, action: 'mandat.withdraw', entity: 'invoice', entityId: invoiceId, data: { mandatId: mandat.id, numero, reason, kind: mandat.kind }, at: now });
+      }
+    }
+    await trx.deleteFrom('mandat_pjs').where('mandat_id', '=', mandat.id).execute();
+    await trx.deleteFrom('mandat_lines').where('mandat_id', '=', mandat.id).execute();
+    await trx.deleteFrom('mandats').where('id', '=', mandat.id).execute();
+    await appendAudit(trx, {
+      tenantId,
+      actor: who,
+      action: 'mandat.withdraw',
+      entity: 'mandat',
+      entityId: mandat.id,
+      data: { numero, kind: mandat.kind, budget: view.budget, exercice: view.exercice, invoiceIds, montantTTC: view.montantTTC, reason, numberReleased: true },
+      at: now,
+    });
+    return { ...view, status: 'withdrawn', statusLabel: 'Retiré (numéro rendu à la série)', reason };
   });
-  return getMandat(context.store.db, tenantId, input.mandatId);
+}
+
+/** An annulation that closed its original (total) moved the invoices back: it must go to the comptable. */
+async function checkAnnulationWithdrawable(trx: Transaction<Database>, mandat: { numero: number; original_mandat_id: string | null }): Promise<void> {
+  if (!mandat.original_mandat_id) return;
+  const original = await trx.selectFrom('mandats').select(['numero', 'liquidated_cents']).where('id', '=', mandat.original_mandat_id).executeTakeFirstOrThrow();
+  const reduced = await trx
+    .selectFrom('mandats')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('liquidated_cents'), sql<number>`0`).as('total'))
+    .where('original_mandat_id', '=', mandat.original_mandat_id)
+    .where('status', '!=', 'cancelled')
+    .executeTakeFirstOrThrow();
+  if (Number(reduced.total) >= Number(original.liquidated_cents)) {
+    throw new MandatError(
+      `Le mandat d'annulation n° ${mandat.numero} annule entièrement le mandat n° ${original.numero} et a remis la facture en service fait : il ne se retire pas, transmettez-le au comptable.`,
+    );
+  }
+}
+
+/**
+ * Takes the MANDATEE of a withdrawn mandat out of the publishing queue when it is still waiting
+ * (or failed); true when Chorus cannot have received it (never attempted, nothing posted or being
+ * posted), i.e. when the invoice may go back to its status before the mandat.
+ */
+async function withdrawMandatee(trx: Transaction<Database>, invoiceId: string, numero: number, now: string): Promise<boolean> {
+  const rows = await trx
+    .selectFrom('publish_outbox')
+    .select(['id', 'state', 'attempts'])
+    .where('invoice_id', '=', invoiceId)
+    .where('status', '=', 'MANDATEE')
+    .where('numero_dp_mandat', '=', String(numero))
+    .where('state', '!=', 'skipped')
+    .execute();
+  let unpublished = true;
+  for (const row of rows) {
+    // Compare-and-set on state and attempts: a worker claiming the row at the same time wins or loses cleanly.
+    const withdrawn =
+      row.state === 'pending' || row.state === 'failed'
+        ? await trx
+            .updateTable('publish_outbox')
+            .set({ state: 'skipped', resolution: 'withdrawn', done_at: now, updated_at: now, lease_owner: null, lease_until: null })
+            .where('id', '=', row.id)
+            .where('state', '=', row.state)
+            .where('attempts', '=', row.attempts)
+            .executeTakeFirst()
+        : null;
+    if (!withdrawn || Number(withdrawn.numUpdatedRows) !== 1 || Number(row.attempts) > 0) unpublished = false;
+  }
+  return unpublished;
+}
+
+/** The invoice's status before this mandat, as its mandat.create audit entry on the invoice recorded it. */
+async function statusBeforeMandatOf(trx: Transaction<Database>, invoiceId: string, mandatId: string): Promise<string | null> {
+  const rows = await trx
+    .selectFrom('audit_log')
+    .select('data_json')
+    .where('entity', '=', 'invoice')
+    .where('entity_id', '=', invoiceId)
+    .where('action', '=', 'mandat.create')
+    .orderBy('seq', 'desc')
+    .limit(20)
+    .execute();
+  for (const row of rows) {
+    const data = row.data_json ? (JSON.parse(row.data_json) as { mandatId?: string; from?: string }) : {};
+    if (data.mandatId === mandatId) return typeof data.from === 'string' ? data.from : null;
+  }
+  return null;
 }
 
 /** Gives a mandat's liquidation back to its engagements (a fraction `ratio` of each line, or all). */
@@ -544,8 +711,8 @@ async function giveBack(trx: Transaction<Database>, mandatId: string, amounts: M
 async function closeMandatOnInvoices(trx: Transaction<Database>, tenantId: string, actor: Actor, mandatId: string, action: string, data: Record<string, unknown>): Promise<void> {
   const lines = await trx.selectFrom('mandat_lines').select('invoice_id').where('mandat_id', '=', mandatId).execute();
   for (const invoiceId of new Set(lines.map((line) => line.invoice_id).filter((value): value is string => value !== null))) {
-    const status = await setInvoiceStatus(trx, invoiceId, 'mandat_cancelled');
-    await appendAudit(trx, { tenantId, actor: auditActor(actor), action, entity: 'invoice', entityId: invoiceId, data: { mandatId, status, ...data } });
+    const move = await setInvoiceStatus(trx, invoiceId, 'mandat_cancelled');
+    await appendAudit(trx, { tenantId, actor: auditActor(actor), action, entity: 'invoice', entityId: invoiceId, data: { mandatId, status: move?.to ?? null, ...(move ? { from: move.from, to: move.to } : {}), ...data } });
   }
 }
 

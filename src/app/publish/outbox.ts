@@ -12,7 +12,7 @@ import {
   MOTIF_MAX_LENGTH,
   MOTIF_REQUIRED,
 } from '../../domain/lifecycle.ts';
-import type { Actor } from '../../domain/roles.ts';
+import { type Actor, requirePermission } from '../../domain/roles.ts';
 import { appendAudit } from '../../store/audit.ts';
 import type { Database } from '../../store/schema.ts';
 import type { PublishOutboxTable, PublishState } from '../../store/tables/publish.ts';
@@ -240,6 +240,44 @@ export async function retryPublication(db: Kysely<Database>, outboxId: string, a
       entity: 'invoice',
       entityId: row.invoice_id,
       data: { outboxId, status: row.status, lastError: row.last_error },
+      at: now,
+    });
+  });
+  const [publication] = await listPublications(db, { id: outboxId });
+  return publication!;
+}
+
+/**
+ * Gives up a failed publication, with the reason, so that the invoice's later statuses are
+ * published again (a failed row blocks them: statuses reach Chorus in order). For a status a person
+ * settled elsewhere (posted on the portal, no longer relevant). The row is closed as skipped,
+ * resolution 'abandoned'; audited on the invoice.
+ */
+export async function abandonPublication(db: Kysely<Database>, outboxId: string, actor: Actor, reason: string): Promise<Publication> {
+  requirePermission(actor, 'invoice.decide');
+  const why = reason.replace(/\s+/g, ' ').trim();
+  if (!why) throw new PublishError("Le motif de l'abandon est obligatoire (il est gardé dans l'historique de la facture).");
+  const now = new Date().toISOString();
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('publish_outbox').selectAll().where('id', '=', outboxId).executeTakeFirst();
+    if (!row) throw new PublishError(`Publication inconnue : ${outboxId}.`);
+    if (row.state !== 'failed') {
+      throw new PublishError(`Seule une publication en échec peut être abandonnée (celle-ci est « ${row.state} »).`);
+    }
+    const updated = await trx
+      .updateTable('publish_outbox')
+      .set({ state: 'skipped', resolution: 'abandoned', lease_owner: null, lease_until: null, updated_at: now, done_at: now })
+      .where('id', '=', outboxId)
+      .where('state', '=', 'failed')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new PublishError("La publication vient d'être modifiée par ailleurs : rechargez la liste et recommencez.");
+    await appendAudit(trx, {
+      tenantId: row.tenant_id,
+      actor: auditActor(actor),
+      action: 'publish.abandon',
+      entity: 'invoice',
+      entityId: row.invoice_id,
+      data: { outboxId, status: row.status, reason: why, lastError: row.last_error, attempts: Number(row.attempts) },
       at: now,
     });
   });

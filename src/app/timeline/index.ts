@@ -55,16 +55,20 @@ const ACTION_TITLES: Record<string, string> = {
   'invoice.quarantine': 'Facture mise en quarantaine',
   'mandat.create': 'Mandat émis',
   'mandat.cancel': 'Mandat annulé',
+  'mandat.withdraw': 'Mandat retiré avant transmission (numéro rendu à la série)',
+  'mandat.annulation': "Mandat annulé par un mandat d'annulation",
+  'mandat.reduction': 'Mandat réduit par un mandat de réduction',
   'bordereau.create': 'Bordereau constitué',
   'bordereau.sign': 'Bordereau signé',
   'bordereau.pes': 'Flux PES généré',
   'bordereau.send': 'Bordereau transmis au comptable (PES)',
   'mandat.accepted': 'Mandat pris en charge par le comptable (acquittement PES)',
-  'mandat.rejected': 'Mandat rejeté par le comptable (acquittement PES)',
+  'mandat.rejected': 'Mandat rejeté par le comptable (acquittement PES) : à corriger',
   'acquit.import': 'Acquittement PES importé',
   'pes.send': 'Flux PES transmis au comptable',
   'pes.acquit': 'Acquittement PES reçu',
   'publish.retry': 'Publication relancée',
+  'publish.abandon': 'Publication abandonnée',
 };
 
 const PUBLISH_RESOLUTION_TITLES: Record<string, string> = {
@@ -72,7 +76,13 @@ const PUBLISH_RESOLUTION_TITLES: Record<string, string> = {
   already_reached: 'déjà atteint sur Chorus Pro (non republié)',
   helios: 'non publié : transmis par Hélios',
   resynchronised: 'abandonné après resynchronisation',
+  abandoned: 'abandonné, non publié',
+  withdrawn: 'retiré avec son mandat, non publié',
 };
+
+// Audit actions about publishing shown as their own entries (a person's act); the others are shown
+// from the publishing tables.
+const PUBLISH_ACTIONS_SHOWN = new Set(['publish.retry', 'publish.abandon']);
 
 const ATTEMPT_OUTCOME_TITLES: Record<string, string> = {
   posted: 'réussie',
@@ -171,6 +181,7 @@ function detailOfAudit(data: unknown): string | null {
   const record = data as Record<string, unknown>;
   const parts: string[] = [];
   if (typeof record.motif === 'string') parts.push(`Motif : ${record.motif}`);
+  else if (typeof record.reason === 'string' && record.reason) parts.push(`Motif : ${record.reason}`);
   if (typeof record.comment === 'string' && record.comment) parts.push(`Commentaire : ${record.comment}`);
   if (typeof record.from === 'string' && typeof record.to === 'string' && isInvoiceStatus(record.from) && isInvoiceStatus(record.to)) {
     parts.push(`${STATUS_LABELS[record.from]} → ${STATUS_LABELS[record.to]}`);
@@ -280,7 +291,7 @@ export async function getInvoiceTimeline(db: Kysely<Database>, invoiceId: string
     seen.add(seq);
     if (row.entity !== 'invoice' && onInvoice.has(`${row.action}|${row.at}`)) continue;
     // Publishing is shown from its own tables (one entry per row and per attempt), not twice.
-    if (row.action.startsWith('publish.') && row.action !== 'publish.retry') continue;
+    if (row.action.startsWith('publish.') && !PUBLISH_ACTIONS_SHOWN.has(row.action)) continue;
     const data = parseJson(row.data_json);
     push(
       {

@@ -11,7 +11,8 @@ Usage: liasse mandat <create|show|list|cancel|annul> [options] [--tenant T] [--j
                                          engagement liquidated, gap-free number, MANDATEE queued
   show ID                                One mandat with its lines and PJ
   list [--status S] [--budget CODE] [--exercice YYYY]
-  cancel ID --reason TEXT                Withdraw a mandat never sent (its number stays, cancelled)
+  cancel ID --reason TEXT                Withdraw a mandat never sent, if it is the last number of its
+                                         series (the number is given again: no gap for the comptable)
   annul ID --reason TEXT [--amount X]    Annulation/réduction mandat against a sent mandat
                                          (whole remaining amount when --amount is omitted)
 

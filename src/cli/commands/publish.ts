@@ -1,5 +1,5 @@
 import { openContext } from '../../app/context.ts';
-import { listPublications, listPublishFailures, retryPublication, setHeliosKeepsAccounts, heliosKeepsAccounts } from '../../app/publish/outbox.ts';
+import { abandonPublication, listPublications, listPublishFailures, retryPublication, setHeliosKeepsAccounts, heliosKeepsAccounts } from '../../app/publish/outbox.ts';
 import { openPublications, publishDue, runPublisher, type PublisherOptions } from '../../app/publish/worker.ts';
 import { CLI_ACTOR } from '../../domain/roles.ts';
 import { parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
@@ -9,6 +9,8 @@ Usage:
   liasse publish [--until-idle | --watch] [--tenant T] [--json]
   liasse publish --failures [--tenant T] [--json]      publications that need a person
   liasse publish --retry ID [--json]                   put a failed publication back in the queue
+  liasse publish --abandon ID --reason TEXT [--json]   give up a failed publication (unblocks the
+                                                       invoice's later statuses; kept in its history)
   liasse publish --list [--tenant T] [--json]          every publication and its state
   liasse publish --helios on|off --tenant T            whether Hélios keeps the authority's accounts
 
@@ -40,6 +42,8 @@ export async function run(argv: string[]): Promise<number> {
       failures: { type: 'boolean' },
       list: { type: 'boolean' },
       retry: { type: 'string' },
+      abandon: { type: 'string' },
+      reason: { type: 'string' },
       helios: { type: 'string' },
       tenant: { type: 'string' },
       json: { type: 'boolean' },
@@ -78,6 +82,14 @@ export async function run(argv: string[]): Promise<number> {
       else process.stdout.write(`Publication ${publication.id} (${publication.status}) remise en file ; lancez \`liasse publish\`.\n`);
       return 0;
     }
+    if (values.abandon) {
+      if (!values.reason?.trim()) throw new UsageError('--abandon ID needs --reason TEXT (kept in the invoice history)');
+      const publication = await abandonPublication(db, values.abandon, CLI_ACTOR, values.reason);
+      if (json) printJson(publication);
+      else process.stdout.write(`Publication ${publication.id} (${publication.status}) abandonnée ; les statuts suivants de la facture seront publiés.
+`);
+      return 0;
+    }
     if (values.failures || values.list) {
       const rows = values.failures ? await listPublishFailures(db, tenantId ? { tenantId } : {}) : await listPublications(db, tenantId ? { tenantId } : {});
       if (json) printJson(rows);
@@ -90,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
           );
           if (row.lastError && row.state !== 'posted') process.stdout.write(`    ${row.lastError}\n`);
         }
-        if (values.failures) process.stdout.write('Relancez avec `liasse publish --retry ID` une fois la cause corrigée.\n');
+        if (values.failures) process.stdout.write('Relancez avec `liasse publish --retry ID` une fois la cause corrigée, ou abandonnez avec `liasse publish --abandon ID --reason TEXTE`.\n');
       }
       return rows.length > 0 && values.failures ? 1 : 0;
     }

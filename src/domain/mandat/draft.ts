@@ -1,6 +1,7 @@
 // The mandat pre-filled from what Liasse already knows — invoice(s), their engagement allocations,
 // the tiers and the budget — and the checks made before it is saved. Pure: the use case loads the
 // rows, this decides. Every problem is reported at once, in French, so the user fixes them together.
+import { actionRefusal, canTransition, STATUS_LABELS, isInvoiceStatus } from '../lifecycle.ts';
 import { Decimal } from '../money.ts';
 import {
   type AllocationAmounts,
@@ -56,6 +57,10 @@ export type DraftInvoice = {
   files: DraftFile[];
   /** Number of a live (not cancelled) mandat already carrying this invoice. */
   mandatedBy: number | null;
+  /** invoices.quarantined / history_only / quarantine_reason: such an invoice is never mandated. */
+  quarantined?: number | boolean;
+  quarantineReason?: string | null;
+  historyOnly?: number | boolean;
   allocations: (AllocationAmounts & { engagement: DraftEngagement })[];
 };
 
@@ -108,7 +113,8 @@ export class MandatCheckError extends Error {
 
 /** UNTDID 4461 codes that mean a credit transfer (BT-81); no code at all defaults to a transfer. */
 const TRANSFER_MEANS = new Set(['30', '31', '42', '58']);
-const STATUSES_NOT_MANDATABLE: Record<string, string> = {
+// Why an invoice the lifecycle refuses to mandate (src/domain/lifecycle.ts decides; this only words it).
+const NOT_MANDATABLE_WHY: Record<string, string> = {
   suspended: 'est suspendue : attendre le complément du fournisseur',
   to_recycle: 'est à recycler',
   rejected: 'a été rejetée',
@@ -149,8 +155,13 @@ export function buildMandatDraft(input: MandatDraftInput): { draft: MandatDraft 
     if (invoice.documentType === 'creditNote') {
       add('credit_note', `${label} est un avoir : il ne se mandate pas (réduction ou annulation du mandat d'origine).`);
     }
+    const refusal = actionRefusal({ id: invoice.id, number: invoice.number, quarantined: invoice.quarantined ?? 0, quarantineReason: invoice.quarantineReason ?? null, historyOnly: invoice.historyOnly ?? 0 });
+    if (refusal) add(Number(invoice.quarantined ?? 0) === 1 || invoice.quarantined === true ? 'quarantined' : 'history_only', refusal);
     if (invoice.mandatedBy !== null) add('already_mandated', `${label} est déjà portée par le mandat n° ${invoice.mandatedBy}.`);
-    else if (STATUSES_NOT_MANDATABLE[invoice.status]) add('invoice_status', `${label} ${STATUSES_NOT_MANDATABLE[invoice.status]}.`);
+    else if (!canTransition(invoice.status, 'mandated')) {
+      const why = NOT_MANDATABLE_WHY[invoice.status] ?? `est « ${isInvoiceStatus(invoice.status) ? STATUS_LABELS[invoice.status] : invoice.status} » : elle ne peut pas être mandatée`;
+      add('invoice_status', `${label} ${why}.`);
+    }
     if (invoice.allocations.length === 0) {
       add('not_reconciled', `${label} n'est rapprochée d'aucun engagement : la rapprocher avant de mandater.`);
       continue;
