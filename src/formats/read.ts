@@ -9,7 +9,7 @@ import { PIVOT_MAPPING, newPivotState, type PivotState } from './pivot.ts';
 import type { EmbeddedFile, PivotAttachment, PivotDocument, ReadOptions, ReadResult } from './types.ts';
 import { UBL_CREDIT_NOTE_NS, UBL_INVOICE_NS, UBL_MAPPING, newUblState, type UblState } from './ubl.ts';
 import { sha256 } from './values.ts';
-import { decodeXml, looksLikeXml } from './xml/decode.ts';
+import { looksLikeXml } from './xml/decode.ts';
 import { streamXml, type XmlMapping, type XmlRoot } from './xml/stream.ts';
 import { expandZip, isZip } from './zip.ts';
 
@@ -52,9 +52,8 @@ type XmlParse = { kind: XmlKind; state: AnyState; root: XmlRoot };
 
 /** Streams an XML invoice through the reader its root element calls for. */
 export function parseXml(content: Uint8Array, file: string, limits: Limits, deadline: Deadline): XmlParse {
-  const text = decodeXml(content);
   let kind: XmlKind | null = null;
-  const { root, state } = streamXml<AnyState>(text, file, limits, deadline, (root) => {
+  const { root, state } = streamXml<AnyState>(content, file, limits, deadline, (root) => {
     kind = classifyRoot(root.localName, root.namespace);
     switch (kind) {
       case 'UBL':

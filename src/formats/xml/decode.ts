@@ -20,6 +20,25 @@ export function decodeXml(bytes: Uint8Array): string {
   return stripDeclaredBom(UTF8.decode(bytes));
 }
 
+/**
+ * The decoder for an XML document's bytes and where its text starts (after the BOM), so that a
+ * large document is decoded chunk by chunk (stream: true) and never held whole as a string.
+ */
+export function xmlDecoder(bytes: Uint8Array): { decoder: TextDecoder; start: number } {
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { decoder: new TextDecoder('utf-8'), start: 3 };
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return { decoder: new TextDecoder('utf-16le'), start: 2 };
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return { decoder: new TextDecoder('utf-16be'), start: 2 };
+  const encoding = declaredEncoding(bytes);
+  if (encoding && encoding !== 'utf-8' && encoding !== 'utf8') {
+    try {
+      return { decoder: new TextDecoder(encoding), start: 0 };
+    } catch {
+      // An unknown label: fall back to UTF-8, the XML default.
+    }
+  }
+  return { decoder: new TextDecoder('utf-8'), start: 0 };
+}
+
 function stripDeclaredBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -8,6 +8,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 
 import { InvoiceFormatError } from '../errors.ts';
 import type { Deadline, Limits } from '../limits.ts';
+import { xmlDecoder } from './decode.ts';
 
 export type XmlAttributes = Record<string, string>;
 
@@ -58,6 +59,10 @@ function indexOf<S>(mapping: XmlMapping<S>): Map<string, Entry<S>> {
 
 const CHUNK = 1 << 20;
 
+/** The two fields of saxes' parser read to stream a long text node (saxes 6: S_TEXT is 13). */
+type SaxesInternals = { state: number; text: string };
+const SAXES_TEXT_STATE = 13;
+
 export function localName(qualified: string): string {
   const colon = qualified.indexOf(':');
   return colon < 0 ? qualified : qualified.slice(colon + 1);
@@ -89,17 +94,17 @@ function assertNoDoctype(text: string, file: string): void {
 }
 
 /**
- * Parses `text`, calling `choose` with the root element to get the mapping and its state, then the
+ * Parses `input` (text, or the document's bytes: then decoded chunk by chunk, so that a 50 MB
+ * invoice is never held whole as a string beside its bytes), calling `choose` with the root element to get the mapping and its state, then the
  * mapping's handlers. Throws InvoiceFormatError naming the file, the element and the broken rule.
  */
 export function streamXml<S>(
-  text: string,
+  input: string | Uint8Array,
   file: string,
   limits: Limits,
   deadline: Deadline,
   choose: (root: XmlRoot) => { mapping: XmlMapping<S>; state: S },
 ): { root: XmlRoot; state: S } {
-  assertNoDoctype(text, file);
   const parser = new SaxesParser({ xmlns: false, position: false });
   let mapping: XmlMapping<S> | null = null;
   let index: Map<string, Entry<S>> | null = null;
@@ -184,15 +189,44 @@ export function streamXml<S>(
     throw error;
   });
 
+  // The DOCTYPE, if any, precedes the root element: the first chunk is enough to refuse it early
+  // (the parser's doctype handler stays as the backstop).
+  let first = true;
+  const internals = parser as unknown as SaxesInternals;
+  const write = (chunk: string): void => {
+    if (first) {
+      assertNoDoctype(chunk, file);
+      first = false;
+    }
+    if (chunk.length === 0) return;
+    parser.write(chunk);
+    // saxes keeps a text node whole until the next tag: inside a streamed element (a base64
+    // attachment) hand over what it holds after each chunk, so that memory stays one chunk deep.
+    if (streaming !== null && internals.state === SAXES_TEXT_STATE && internals.text.length > 0) {
+      const pending = internals.text;
+      internals.text = '';
+      onText(pending);
+    }
+  };
+  const timeUp = (): InvoiceFormatError => new InvoiceFormatError(file, 'the XML document', `could not be read within the time limit of ${deadline.timeoutMs} ms`);
   try {
-    if (text.length <= CHUNK) {
-      parser.write(text);
-    } else {
-      for (let offset = 0; offset < text.length; offset += CHUNK) {
-        if (deadline.expired()) {
-          throw new InvoiceFormatError(file, 'the XML document', `could not be read within the time limit of ${deadline.timeoutMs} ms`);
+    if (typeof input === 'string') {
+      if (input.length <= CHUNK) write(input);
+      else {
+        for (let offset = 0; offset < input.length; offset += CHUNK) {
+          if (deadline.expired()) throw timeUp();
+          write(input.slice(offset, offset + CHUNK));
         }
-        parser.write(text.slice(offset, offset + CHUNK));
+      }
+    } else {
+      const { decoder, start } = xmlDecoder(input);
+      if (input.length - start <= CHUNK) write(decoder.decode(input.subarray(start)));
+      else {
+        for (let offset = start; offset < input.length; offset += CHUNK) {
+          if (deadline.expired()) throw timeUp();
+          write(decoder.decode(input.subarray(offset, Math.min(offset + CHUNK, input.length)), { stream: true }));
+        }
+        write(decoder.decode());
       }
     }
     parser.close();
