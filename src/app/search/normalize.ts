@@ -42,19 +42,23 @@ export function buildDocument(parts: (string | null | undefined)[]): string {
   return words.join(' ');
 }
 
-/** Query words: each one must prefix a word of the document (search as you type). At most 12. */
+/** Query words: all must be found, the last one as the beginning of a word (see fts5Query). At most 12. */
 export function queryWords(text: string): string[] {
   return [...new Set(searchWords(text))].slice(0, 12);
 }
 
-/** FTS5 MATCH expression: every word as a prefix, all required. */
+/**
+ * FTS5 MATCH expression: all words required, the last one as a prefix (search as you type). Earlier
+ * words are whole words: a prefix on a short word ("fa", "2024") would read a posting list as long
+ * as the whole index.
+ */
 export function fts5Query(words: string[]): string {
-  return words.map((word) => `"${word}"*`).join(' ');
+  return words.map((word, index) => (index === words.length - 1 ? `"${word}"*` : `"${word}"`)).join(' ');
 }
 
 /** PostgreSQL to_tsquery expression with the same meaning. */
 export function tsQuery(words: string[]): string {
-  return words.map((word) => `${word}:*`).join(' & ');
+  return words.map((word, index) => (index === words.length - 1 ? `${word}:*` : word)).join(' & ');
 }
 
 /** Sort key of a supplier name: folded text, so "Électricité" sorts with "electricite". */

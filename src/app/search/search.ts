@@ -1,4 +1,4 @@
-// The single window's search: full text (accent- and case-insensitive prefix words) over the
+// The single window's search: full text (accent- and case-insensitive words, the last one a prefix) over the
 // invoice_search documents, filters, sorting, keyset pagination and facet counts, with the same
 // results on SQLite (FTS5) and PostgreSQL (tsvector): both index the words normalize.ts produced,
 // both sort on byte-ordered keys with `seq` as the tiebreaker.

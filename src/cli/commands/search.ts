@@ -10,7 +10,8 @@ Usage: liasse search ["TEXTE"] [--filter clé=valeur]... [--sort received|issue|
        liasse search --reindex [--tenant T]
 
 Recherche plein texte (fournisseur, n° de facture, engagement, lignes, objet, pièces jointes, texte du
-PDF ; sans accents ni casse, mots en début de mot) avec filtres et compteurs par facette.
+PDF ; sans accents ni casse ; tous les mots, le dernier pouvant être un début de mot) avec filtres
+et compteurs par facette.
 Filtres : budget, exercice, service, status, chorus_status, supplier (SIRET ou début du nom),
 amount_min, amount_max (euros TTC), from, to (date de réception), issued_from, issued_to,
 without_metadata (ou sans_metadonnee) = oui|non, matched = oui|non, match = confirmed|matched|suggested|none|pending,
