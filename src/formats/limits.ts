@@ -49,4 +49,9 @@ export class Deadline {
   expired(): boolean {
     return performance.now() > this.end;
   }
+
+  /** Milliseconds left (0 once expired). */
+  remaining(): number {
+    return Math.max(0, this.end - performance.now());
+  }
 }

@@ -2,8 +2,6 @@
 // The invoice XML is chosen by name AND by root element, whatever its AFRelationship says: known
 // names first (factur-x.xml, xrechnung.xml, zugferd-invoice.xml, ZUGFeRD-invoice.xml), then any
 // embedded XML whose root is an invoice; CII wins over ZUGFeRD 1 when a PDF carries both.
-import { PDFDocument, ParseSpeeds } from 'pdf-lib';
-
 import { emptyInvoice, type Invoice } from '../../domain/invoice.ts';
 import { InvoiceFormatError } from '../errors.ts';
 import type { Deadline, Limits } from '../limits.ts';
@@ -11,9 +9,9 @@ import { classifyRoot, parseXml, xmlResult } from '../read.ts';
 import type { EmbeddedFile, ReadOptions, ReadResult } from '../types.ts';
 import { sha256 } from '../values.ts';
 import { decodeXml, looksLikeXml } from '../xml/decode.ts';
-import { listEmbeddedFiles, type PdfAttachment } from './embedded.ts';
+import type { PdfAttachment } from './embedded.ts';
+import { parsePdfIsolated } from './isolated.ts';
 import { listEmbeddedFilesFast } from './lazy.ts';
-import { extractText } from './text.ts';
 
 const KNOWN_NAMES = ['factur-x.xml', 'xrechnung.xml', 'zugferd-invoice.xml'];
 
@@ -49,20 +47,6 @@ export function chooseInvoiceXml(attachments: PdfAttachment[]): PdfAttachment | 
   return best;
 }
 
-async function loadWithPdfLib(content: Uint8Array, file: string): Promise<PDFDocument> {
-  // pdf-lib reports each object it skips with console.warn: a broken supplier PDF must not flood
-  // the operator's terminal or logs, the outcome (read or InvoiceFormatError) says enough.
-  const warn = console.warn;
-  console.warn = () => undefined;
-  try {
-    return await PDFDocument.load(content, { ignoreEncryption: true, throwOnInvalidObject: false, updateMetadata: false, parseSpeed: ParseSpeeds.Fastest });
-  } catch (error) {
-    throw new InvoiceFormatError(file, 'the PDF', `is malformed and cannot be read (${(error as Error).message.split('\n')[0]})`, { cause: error });
-  } finally {
-    console.warn = warn;
-  }
-}
-
 export async function readPdf(content: Uint8Array, file: string, limits: Limits, deadline: Deadline, options: ReadOptions): Promise<ReadResult> {
   // Fast path: follow the cross-reference table to the embedded files only. Any surprise there
   // (broken xref, unusual structure) falls back to pdf-lib's full parse.
@@ -73,10 +57,13 @@ export async function readPdf(content: Uint8Array, file: string, limits: Limits,
     if (error instanceof InvoiceFormatError && /limit/.test(error.message)) throw error;
     attachments = null;
   }
-  let document: PDFDocument | null = null;
+  // The full parse runs in a worker thread with a hard time bound (isolated.ts); when it is needed
+  // for the attachments, the text comes in the same trip unless the caller declined it.
+  let text: string | null | undefined;
   if (attachments === null || attachments.length === 0) {
-    document = await loadWithPdfLib(content, file);
-    attachments = listEmbeddedFiles(document, file, limits, deadline);
+    const isolated = await parsePdfIsolated(content, file, limits, deadline, { attachments: true, text: options.extractText !== false });
+    attachments = isolated.attachments ?? [];
+    text = options.extractText === false ? undefined : isolated.text;
   }
   const chosen = chooseInvoiceXml(attachments);
   const others = attachments.filter((attachment) => attachment !== chosen);
@@ -109,8 +96,7 @@ export async function readPdf(content: Uint8Array, file: string, limits: Limits,
   }
   const wantText = options.extractText ?? invoice.format === 'PDF';
   if (wantText) {
-    document ??= await loadWithPdfLib(content, file);
-    invoice.text = extractText(document, limits, deadline);
+    invoice.text = text !== undefined ? text : (await parsePdfIsolated(content, file, limits, deadline, { attachments: false, text: true })).text;
   }
   return { invoice, files };
 }
