@@ -54,6 +54,11 @@ export type S2lowSimulator = {
   transactions: Map<number, SimTransaction>;
   /** The next file posted is rejected with this reason (then back to `decide`). */
   rejectNext(reason: string, piece?: number | null): void;
+  /**
+   * Moves every file `steps` steps along its way, as that many status polls would (Hélios working
+   * while nobody asks): tests reach the acquittement with one poll instead of three.
+   */
+  advance(steps?: number): void;
   close(): Promise<void>;
 };
 
@@ -133,6 +138,16 @@ export async function startS2lowSimulator(options: S2lowSimOptions = {}): Promis
   const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'liasse-s2low-sim-'));
   const validate = options.validate === true && xmllintAvailable();
 
+  // One step along POSTE → EN_ATTENTE → TRANSMIS → ACQUITTE | REFUSE.
+  const step = (transaction: SimTransaction) => {
+    if (transaction.status === HELIOS_STATUS.POSTE) transaction.status = HELIOS_STATUS.EN_ATTENTE;
+    else if (transaction.status === HELIOS_STATUS.EN_ATTENTE) transaction.status = HELIOS_STATUS.TRANSMIS;
+    else if (transaction.status === HELIOS_STATUS.TRANSMIS && transaction.summary) {
+      transaction.acquit = simulatedAcquit(transaction.summary, transaction.outcome);
+      transaction.status = transaction.outcome.accepted ? HELIOS_STATUS.ACQUITTE : HELIOS_STATUS.REFUSE;
+    }
+  };
+
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const send = (status: number, body: Buffer | string, type = 'text/xml') => {
@@ -181,12 +196,7 @@ export async function startS2lowSimulator(options: S2lowSimOptions = {}): Promis
       if (!id) return send(200, xml('transaction', { id: 0, resultat: 'KO', message: 'Pas de numéro de transaction.', status: '' }, 'ISO-8859-1'));
       if (!transaction) return send(200, xml('transaction', { id, resultat: 'KO', message: 'Numéro de transaction invalide', status: '' }, 'ISO-8859-1'));
       // Each poll moves the file one step along POSTE → EN_ATTENTE → TRANSMIS → ACQUITTE | REFUSE.
-      if (transaction.status === HELIOS_STATUS.POSTE) transaction.status = HELIOS_STATUS.EN_ATTENTE;
-      else if (transaction.status === HELIOS_STATUS.EN_ATTENTE) transaction.status = HELIOS_STATUS.TRANSMIS;
-      else if (transaction.status === HELIOS_STATUS.TRANSMIS && transaction.summary) {
-        transaction.acquit = simulatedAcquit(transaction.summary, transaction.outcome);
-        transaction.status = transaction.outcome.accepted ? HELIOS_STATUS.ACQUITTE : HELIOS_STATUS.REFUSE;
-      }
+      step(transaction);
       const messages: Record<number, string> = {
         [HELIOS_STATUS.EN_ATTENTE]: 'En attente de transmission',
         [HELIOS_STATUS.TRANSMIS]: 'Transmis au serveur Hélios',
@@ -238,6 +248,9 @@ export async function startS2lowSimulator(options: S2lowSimOptions = {}): Promis
     transactions,
     rejectNext(reason, piece = null) {
       pendingRejection = { accepted: false, reason, piece };
+    },
+    advance(steps = 1) {
+      for (let count = 0; count < steps; count += 1) for (const transaction of transactions.values()) step(transaction);
     },
     close: async () => {
       await new Promise<void>((resolve) => {
