@@ -46,8 +46,9 @@ const PAYMENT_MEANS = '1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 
 /** UNTDID 5305 duty/tax/fee category codes of EN 16931 (L: IGIC, M: IPSI, B: split payment). */
 const VAT_CATEGORIES = 'AE L M E S Z G O K B';
 
-/** UNTDID 2005 subset for the VAT point date code (BT-8). */
+/** The VAT point date code (BT-8): UNTDID 2005 in UBL, UNTDID 2475 in CII (same meanings). */
 const VAT_POINT_DATE_CODES = '3 35 432';
+const VAT_DUE_DATE_TYPE_CODES = '5 29 72';
 
 /** UN/ECE Recommendation 20 (and 21, the X-prefixed package codes) units of measure. */
 const UNITS =
@@ -135,5 +136,5 @@ export const isInvoiceTypeCode = (code: string): boolean => set('type', INVOICE_
 export const isCreditNoteTypeCode = (code: string): boolean => set('creditNoteType', CREDIT_NOTE_TYPES).has(code);
 export const isPaymentMeansCode = (code: string): boolean => set('paymentMeans', PAYMENT_MEANS).has(code);
 export const isVatCategoryCode = (code: string): boolean => set('vatCategory', VAT_CATEGORIES).has(code);
-export const isVatPointDateCode = (code: string): boolean => set('vatPointDate', VAT_POINT_DATE_CODES).has(code);
+export const isVatPointDateCode = (code: string, cii: boolean): boolean => (cii ? set('vatDueDateType', VAT_DUE_DATE_TYPE_CODES) : set('vatPointDate', VAT_POINT_DATE_CODES)).has(code);
 export const isUnitCode = (code: string): boolean => set('unit', UNITS).has(code);

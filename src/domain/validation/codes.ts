@@ -37,8 +37,11 @@ export function codeListRules(invoice: Invoice, emit: Emit): void {
   if (invoice.taxCurrency && !isCurrencyCode(invoice.taxCurrency.trim())) {
     emit('BR-CL-05', 'BT-6', '/taxCurrency', `La devise de comptabilisation de la TVA « ${quote(invoice.taxCurrency)} » n'est pas un code ISO 4217.`, `The VAT accounting currency "${quote(invoice.taxCurrency)}" is not an ISO 4217 code.`);
   }
-  if (invoice.vatPointDateCode && !isVatPointDateCode(invoice.vatPointDateCode.trim())) {
-    emit('BR-CL-06', 'BT-8', '/vatPointDateCode', `Le code de date d'exigibilité de la TVA « ${quote(invoice.vatPointDateCode)} » n'est pas 3, 35 ou 432 (UNTDID 2005).`, `The VAT point date code "${quote(invoice.vatPointDateCode)}" is not 3, 35 or 432 (UNTDID 2005).`);
+  // UBL writes BT-8 with UNTDID 2005 (3, 35, 432), CII with UNTDID 2475 (5, 29, 72).
+  const cii = invoice.format === 'CII' || invoice.format === 'FACTURX' || invoice.format === 'ZUGFERD1';
+  if (invoice.vatPointDateCode && !isVatPointDateCode(invoice.vatPointDateCode.trim(), cii)) {
+    const allowed = cii ? '5, 29 ou 72 (UNTDID 2475)' : '3, 35 ou 432 (UNTDID 2005)';
+    emit('BR-CL-06', 'BT-8', '/vatPointDateCode', `Le code de date d'exigibilité de la TVA « ${quote(invoice.vatPointDateCode)} » n'est pas ${allowed}.`, `The VAT point date code "${quote(invoice.vatPointDateCode)}" is not ${allowed.replace(' ou ', ' or ')}.`);
   }
   const countries: [string | null | undefined, string, string][] = [
     [invoice.seller.address?.countryCode, 'BT-40', '/seller/address'],

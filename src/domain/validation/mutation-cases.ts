@@ -130,6 +130,7 @@ export const MUTATIONS: Mutation[] = [
   { rule: 'BR-CL-17', mutate: nth(/<cbc:ID>S<\/cbc:ID>/, 0, '<cbc:ID>X</cbc:ID>') },
   { rule: 'BR-CL-18', mutate: nth(/<cbc:ID>S<\/cbc:ID>/, 2, '<cbc:ID>SR</cbc:ID>') },
   { rule: 'BR-CL-23', mutate: swap('<cbc:InvoicedQuantity unitCode="EA">1000', '<cbc:InvoicedQuantity unitCode="PCS">1000') },
+  { rule: 'BR-CL-06', base: 'CII', name: 'CII with a UBL-style VAT point date code (3)', mutate: swap(/(<ram:ApplicableTradeTax>\s*<ram:CalculatedAmount>375<\/ram:CalculatedAmount>)/, '$1<ram:DueDateTypeCode>3</ram:DueDateTypeCode>') },
   { rule: 'BR-CL-01', base: 'CII', name: 'CII with type code 999', mutate: swap('<ram:TypeCode>380</ram:TypeCode>', '<ram:TypeCode>999</ram:TypeCode>') },
   { rule: 'BR-CL-14', base: 'CII', name: 'CII with country code DX', mutate: nth(/<ram:CountryID>DK<\/ram:CountryID>/, 0, '<ram:CountryID>DX</ram:CountryID>') },
   { rule: 'BR-CL-16', base: 'CII', name: 'CII with payment means 99', mutate: nth(/<ram:TypeCode>30<\/ram:TypeCode>/, 1, '<ram:TypeCode>99</ram:TypeCode>') },
