@@ -1,17 +1,38 @@
-// Hook for the payment-deadline filter: the expiry of the délai global de paiement of an invoice,
-// stored in invoice_search.dgp_expiry so "risque DGP" is an indexed range filter. The DGP rules
-// live in src/domain/dgp.ts (owned by the DGP work); until they are wired here the expiry is
-// approximated as the start date (made available, else deposited) + 30 days, suspensions ignored.
+// The payment deadline as the single window stores it: the délai global de paiement of an invoice
+// computed by the deadlines module's own rule (src/domain/dgp.ts through
+// src/app/deadlines/index.ts: the tenant kind's policy, the Chorus history's suspensions, the
+// installation's LIASSE_DGP_* settings), at indexing time, in the indexing transaction. Nothing
+// of the rule is repeated here.
+//
+// Only a running delay has an expiry that the calendar does not move: while a suspension is open
+// the expiry shifts every day (completion date + days left), and a paid invoice has none to watch.
+// The sync re-indexes an invoice when its history changes (SUSPENDUE, COMPLETEE, MISE_EN_PAIEMENT),
+// so the stored state and expiry follow. The risk filter reads only running delays.
 import type { Transaction } from 'kysely';
+import { computeDgp, defaultDgpPolicy, type DgpResult, todayInParis } from '../../domain/dgp.ts';
 import type { Database } from '../../store/schema.ts';
 import type { InvoiceTable } from '../../store/tables/foundation.ts';
+import { dgpInputFromRows } from '../deadlines/index.ts';
+import { loadDeadlineSettings } from '../deadlines/settings.ts';
 
-const DEFAULT_DGP_DAYS = 30;
+export type StoredDgp = { dgp_expiry: string | null; dgp_state: '' | 'running' | 'suspended' | 'paid' };
 
-export async function dgpExpiryOf(_trx: Transaction<Database>, invoice: InvoiceTable): Promise<string | null> {
-  const start = (invoice.made_available_at ?? invoice.deposited_at)?.slice(0, 10);
-  if (!start || !/^\d{4}-\d{2}-\d{2}$/.test(start)) return null;
-  const date = new Date(`${start}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + DEFAULT_DGP_DAYS);
-  return date.toISOString().slice(0, 10);
+/** The stored form of a DGP result: expiry and state. */
+export function storedDgp(result: DgpResult): StoredDgp {
+  if (result.expiryDate === null) return { dgp_expiry: null, dgp_state: '' };
+  const state = result.paid ? 'paid' : result.suspendedNow ? 'suspended' : 'running';
+  return { dgp_expiry: result.expiryDate, dgp_state: state };
+}
+
+export async function dgpOf(
+  trx: Transaction<Database>,
+  invoice: InvoiceTable,
+  today: string = todayInParis(),
+): Promise<StoredDgp> {
+  const [tenant, history] = await Promise.all([
+    trx.selectFrom('tenants').select('kind').where('id', '=', invoice.tenant_id).executeTakeFirst(),
+    trx.selectFrom('chorus_history').select(['status', 'at']).where('invoice_id', '=', invoice.id).execute(),
+  ]);
+  const policy = defaultDgpPolicy(tenant?.kind ?? 'commune', loadDeadlineSettings().dgp);
+  return storedDgp(computeDgp(dgpInputFromRows(invoice, history), policy, today));
 }

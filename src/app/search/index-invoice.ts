@@ -6,7 +6,7 @@ import type { Invoice } from '../../domain/invoice.ts';
 import type { Dialect } from '../../store/db.ts';
 import type { Database } from '../../store/schema.ts';
 import type { AppContext } from '../context.ts';
-import { dgpExpiryOf } from './dgp-hook.ts';
+import { dgpOf } from './dgp-hook.ts';
 import { buildDocument, sortKey } from './normalize.ts';
 
 type ModelPart = Partial<Pick<Invoice, 'notes' | 'lines' | 'attachments' | 'text' | 'projectReference' | 'seller' | 'precedingInvoices'>>;
@@ -27,7 +27,7 @@ export async function indexInvoice(trx: Transaction<Database>, dialect: Dialect,
     return;
   }
   const model = parseModel(invoice.model_json);
-  const [lines, files, match, allocations, service] = await Promise.all([
+  const [lines, files, match, allocations, service, dgp] = await Promise.all([
     trx.selectFrom('invoice_lines').select(['name', 'line_id']).where('invoice_id', '=', invoiceId).orderBy('position').execute(),
     trx.selectFrom('invoice_files').select('filename').where('invoice_id', '=', invoiceId).orderBy('position').execute(),
     trx
@@ -61,6 +61,7 @@ export async function indexInvoice(trx: Transaction<Database>, dialect: Dialect,
           .where('chorus_service_code', '=', invoice.chorus_service_code)
           .executeTakeFirst()
       : Promise.resolve(undefined),
+    dgpOf(trx, invoice),
   ]);
 
   // A confirmed allocation decides budget and exercice; else the matching's best engagement.
@@ -112,7 +113,9 @@ export async function indexInvoice(trx: Transaction<Database>, dialect: Dialect,
     engagement_numero: main?.numero ?? '',
     anomaly: anomalyCodes.trim() === '' ? 0 : 1,
     anomaly_codes: anomalyCodes,
-    dgp_expiry: await dgpExpiryOf(trx, invoice),
+    // The deadlines module's DGP (tenant policy, suspensions), see dgp-hook.ts.
+    dgp_expiry: dgp.dgp_expiry,
+    dgp_state: dgp.dgp_state,
     document,
     indexed_at: new Date().toISOString(),
   };

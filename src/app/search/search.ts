@@ -3,13 +3,22 @@
 // results on SQLite (FTS5) and PostgreSQL (tsvector): both index the words normalize.ts produced,
 // both sort on byte-ordered keys with `seq` as the tiebreaker.
 //
-// Facets describe the current result set. When the query only filters on facet dimensions (no
-// text, amounts, dates, supplier, anomaly code or deadline), total and facets are read from
-// invoice_search_facets (a few thousand rows) instead of counting millions of invoices.
+// Cost bounded at millions of invoices (issue #5):
+// - When the query only filters on facet dimensions (no text, amounts, dates, supplier, deadline),
+//   total and facets are read exactly from invoice_search_facets (a few thousand rows).
+// - Otherwise at most COUNT_CAP + 1 matching rows are read. Up to the cap, total and facets are
+//   exact (and a small result's page is cut from those rows, whatever index the filter used).
+//   Beyond it, `total` is COUNT_CAP with `totalIsApproximate: true` (there are more), and facets
+//   count a sample, `facetsAreApproximate: true`: for a text query the COUNT_CAP matches indexed
+//   last (the order FTS5 reads without sorting), else the first FACET_SAMPLE results in the
+//   requested order. Both samples are defined by the data, so both databases give the same figures.
+// - A broad text query's page walks the sort index and asks FTS5 about each row (rowid = seq),
+//   stopping after `limit` rows, instead of sorting every match.
 import { type ExpressionBuilder, type Kysely, sql, type SqlBool, type Expression } from 'kysely';
 import { Decimal } from '../../domain/money.ts';
 import type { Dialect } from '../../store/db.ts';
 import type { Database } from '../../store/schema.ts';
+import { addDays, todayInParis } from '../../domain/dgp.ts';
 import { foldText, fts5Query, queryWords, tsQuery } from './normalize.ts';
 
 export type SearchFilters = {
@@ -55,8 +64,10 @@ export type SearchQuery = {
   after?: string | null;
   /** Set false to skip facets (a next page does not need them). */
   facets?: boolean;
-  /** Today (YYYY-MM-DD) for the deadline filter; defaults to the current UTC date. */
+  /** Today (YYYY-MM-DD) for the deadline filter; defaults to today in France. */
   today?: string;
+  /** Matches counted exactly up to this number (default COUNT_CAP); beyond, the total is a lower bound. */
+  countCap?: number;
 };
 
 export type SearchItem = {
@@ -80,8 +91,28 @@ export type SearchItem = {
   dgpExpiry: string | null;
 };
 
-export type Facets = Record<'status' | 'chorusStatus' | 'budget' | 'exercice' | 'service' | 'match' | 'anomaly' | 'withoutMetadata', Record<string, number>>;
-export type SearchResult = { total: number; items: SearchItem[]; facets: Facets; nextCursor: string | null };
+export type Facets = Record<
+  'status' | 'chorusStatus' | 'budget' | 'exercice' | 'service' | 'match' | 'anomaly' | 'anomalyCode' | 'withoutMetadata',
+  Record<string, number>
+>;
+export type SearchResult = {
+  /** Number of matches; a lower bound (COUNT_CAP) when totalIsApproximate. */
+  total: number;
+  /** True when there are more than `total` matches (counting stopped at the cap). */
+  totalIsApproximate: boolean;
+  items: SearchItem[];
+  facets: Facets;
+  /** True when the facets count a sample of the matches rather than all of them (see the header). */
+  facetsAreApproximate: boolean;
+  nextCursor: string | null;
+};
+
+/** Matches counted exactly; beyond, the total is reported as at least this. */
+export const COUNT_CAP = 10_000;
+/** Results the facets count when the matches are more than the cap (non-text queries). */
+export const FACET_SAMPLE = 1_000;
+/** A non-text result this small is paged from its rows in memory rather than through a sort index. */
+const SMALL_RESULT = 2_000;
 
 export class SearchError extends Error {
   constructor(message: string) {
@@ -102,6 +133,30 @@ const FACET_NAMES: Record<(typeof FACET_COLUMNS)[number], keyof Facets> = {
   anomaly: 'anomaly',
   without_metadata: 'withoutMetadata',
 };
+/** What a candidate row carries: its sort keys and facet dimensions, never the document. */
+const CANDIDATE_COLUMNS = ['seq', 'received_date', 'issue_date', 'amount_ttc_cents', 'supplier_key', ...FACET_COLUMNS, 'anomaly_codes'] as const;
+const ITEM_COLUMNS = [
+  'seq',
+  'invoice_id',
+  'number',
+  'supplier_name',
+  'supplier_siret',
+  'supplier_key',
+  'amount_ttc_cents',
+  'issue_date',
+  'received_date',
+  'status',
+  'chorus_status',
+  'budget_code',
+  'exercice',
+  'service_code',
+  'match_state',
+  'engagement_numero',
+  'anomaly_codes',
+  'without_metadata',
+  'document_type',
+  'dgp_expiry',
+] as const;
 const MATCHED_STATES = ['matched', 'confirmed'];
 const UNMATCHED_STATES = ['suggested', 'none', 'pending'];
 const DONE_STATUSES = ['paid', 'rejected', 'mandated', 'sent_to_accountant'];
@@ -113,10 +168,8 @@ function cents(value: string, name: string): number {
   return Number(parsed.toCents());
 }
 
-function addDays(date: string, days: number): string {
-  const value = new Date(`${date}T00:00:00Z`);
-  value.setUTCDate(value.getUTCDate() + days);
-  return value.toISOString().slice(0, 10);
+function anomalyCode(value: string): string {
+  return value.replace(/[^a-z_]/g, '');
 }
 
 /** True when every filter is a facet dimension: the facet table answers total and counts. */
@@ -131,7 +184,6 @@ function cubeAnswers(query: SearchQuery): boolean {
     f.receivedTo === undefined &&
     f.issuedFrom === undefined &&
     f.issuedTo === undefined &&
-    (f.anomaly === undefined || typeof f.anomaly === 'boolean') &&
     f.dgpRiskDays === undefined &&
     f.documentType === undefined
   );
@@ -152,19 +204,30 @@ function dimensionConditions(eb: Eb, tenantId: string, f: SearchFilters): Expres
   if (f.matched !== undefined) out.push(e('match_state', 'in', f.matched ? MATCHED_STATES : UNMATCHED_STATES));
   if (f.matchState !== undefined) out.push(e('match_state', '=', f.matchState));
   if (typeof f.anomaly === 'boolean') out.push(e('anomaly', '=', f.anomaly ? 1 : 0));
+  if (typeof f.anomaly === 'string') {
+    // anomaly = 1 first: on invoice_search the (tenant, anomaly, …) index narrows the rows the LIKE reads.
+    out.push(e('anomaly', '=', 1));
+    out.push(e('anomaly_codes', 'like', `% ${anomalyCode(f.anomaly)} %`));
+  }
   return out;
 }
 
-function conditions(eb: ExpressionBuilder<Database, 'invoice_search'>, dialect: Dialect, tenantId: string, query: SearchQuery): Expression<SqlBool>[] {
+/**
+ * How the text condition is written: `match` lets the database choose (PostgreSQL's GIN, SQLite's
+ * rowid list), `probe` asks FTS5 about one row at a time (a broad word read in sort-index order),
+ * `none` when the caller joins the FTS5 table itself.
+ */
+type TextMode = 'match' | 'probe' | 'none';
+
+function conditions(eb: ExpressionBuilder<Database, 'invoice_search'>, dialect: Dialect, tenantId: string, query: SearchQuery, textMode: TextMode): Expression<SqlBool>[] {
   const f = query.filters ?? {};
   const out = dimensionConditions(eb, tenantId, f);
   const words = queryWords(query.text ?? '');
-  if (words.length > 0) {
-    out.push(
-      dialect === 'postgres'
-        ? sql<SqlBool>`tsv @@ to_tsquery('simple', ${tsQuery(words)})`
-        : sql<SqlBool>`seq in (select rowid from invoice_search_fts where invoice_search_fts match ${fts5Query(words)})`,
-    );
+  if (words.length > 0 && textMode !== 'none') {
+    if (dialect === 'postgres') out.push(sql<SqlBool>`tsv @@ to_tsquery('simple', ${tsQuery(words)})`);
+    else if (textMode === 'probe') {
+      out.push(sql<SqlBool>`exists (select 1 from invoice_search_fts where invoice_search_fts match ${fts5Query(words)} and invoice_search_fts.rowid = invoice_search.seq)`);
+    } else out.push(sql<SqlBool>`seq in (select rowid from invoice_search_fts where invoice_search_fts match ${fts5Query(words)})`);
   }
   if (f.supplier !== undefined) {
     const siret = f.supplier.replace(/\s/g, '');
@@ -184,13 +247,11 @@ function conditions(eb: ExpressionBuilder<Database, 'invoice_search'>, dialect: 
   if (f.receivedTo !== undefined) out.push(eb.and([eb('received_date', '<=', f.receivedTo), eb('received_date', '<>', '')]));
   if (f.issuedFrom !== undefined) out.push(eb('issue_date', '>=', f.issuedFrom));
   if (f.issuedTo !== undefined) out.push(eb.and([eb('issue_date', '<=', f.issuedTo), eb('issue_date', '<>', '')]));
-  if (typeof f.anomaly === 'string') {
-    // anomaly = 1 first: the (tenant, anomaly, …) index narrows the rows the LIKE has to read.
-    out.push(eb('anomaly', '=', 1));
-    out.push(eb('anomaly_codes', 'like', `% ${f.anomaly.replace(/[^a-z_]/g, '')} %`));
-  }
   if (f.dgpRiskDays !== undefined) {
-    const today = query.today ?? new Date().toISOString().slice(0, 10);
+    // Expiry stored at indexing by the deadlines module's rule (dgp-hook.ts); only a running delay
+    // has a fixed expiry: a suspended one is frozen, a paid one is over.
+    const today = query.today ?? todayInParis();
+    out.push(eb('dgp_state', '=', 'running'));
     out.push(eb('dgp_expiry', '<=', addDays(today, f.dgpRiskDays)));
     out.push(eb('status', 'not in', DONE_STATUSES));
   }
@@ -214,7 +275,7 @@ function decodeCursor(cursor: string, sort: SortKey): [string | number, number] 
 }
 
 function emptyFacets(): Facets {
-  return { status: {}, chorusStatus: {}, budget: {}, exercice: {}, service: {}, match: {}, anomaly: {}, withoutMetadata: {} };
+  return { status: {}, chorusStatus: {}, budget: {}, exercice: {}, service: {}, match: {}, anomaly: {}, anomalyCode: {}, withoutMetadata: {} };
 }
 
 function facetValue(column: (typeof FACET_COLUMNS)[number], value: unknown): string {
@@ -223,17 +284,22 @@ function facetValue(column: (typeof FACET_COLUMNS)[number], value: unknown): str
   return value === '' || value === null ? 'none' : String(value);
 }
 
-function rollUp(rows: Record<string, unknown>[]): { total: number; facets: Facets } {
+/** Facet counts of rows (counts-table rows carry `n`, candidate rows count one each). */
+function rollUp(rows: readonly Record<string, unknown>[]): { total: number; facets: Facets } {
   const facets = emptyFacets();
   let total = 0;
   for (const row of rows) {
-    const n = Number(row.n);
+    const n = row.n === undefined ? 1 : Number(row.n);
     if (n <= 0) continue;
     total += n;
     for (const column of FACET_COLUMNS) {
       const bucket = facets[FACET_NAMES[column]];
       const key = facetValue(column, row[column]);
       bucket[key] = (bucket[key] ?? 0) + n;
+    }
+    // One invoice may carry several anomaly codes: it counts under each.
+    for (const code of String(row.anomaly_codes ?? '').split(' ')) {
+      if (code !== '') facets.anomalyCode[code] = (facets.anomalyCode[code] ?? 0) + n;
     }
   }
   // Keys in a stable order so both databases print identical JSON.
@@ -243,100 +309,192 @@ function rollUp(rows: Record<string, unknown>[]): { total: number; facets: Facet
   return { total, facets };
 }
 
-export async function searchInvoices(store: { db: Kysely<Database>; dialect: Dialect }, tenantId: string, query: SearchQuery = {}): Promise<SearchResult> {
+type Store = { db: Kysely<Database>; dialect: Dialect };
+type Candidate = { seq: number; key: string | number; row: Record<string, unknown> };
+
+function sortKeyOf(sort: SortKey, row: Record<string, unknown>): string | number {
+  return sort === 'amount' ? Number(row.amount_ttc_cents) : String(row[SORT_COLUMNS[sort]] ?? '');
+}
+
+function toCandidates(sort: SortKey, rows: readonly Record<string, unknown>[]): Candidate[] {
+  return rows.map((row) => ({ seq: Number(row.seq), key: sortKeyOf(sort, row), row }));
+}
+
+/**
+ * Up to `cap` + 1 matching rows of a text query, the ones indexed last first. On SQLite the FTS5
+ * table drives (CROSS JOIN keeps it the outer loop): it yields rowids in descending order without
+ * sorting and stops at the limit, one primary-key lookup per match.
+ */
+async function textCandidates(store: Store, tenantId: string, query: SearchQuery, words: string[], cap: number): Promise<Record<string, unknown>[]> {
+  const { db, dialect } = store;
+  if (dialect === 'postgres') {
+    return db
+      .selectFrom('invoice_search')
+      .select([...CANDIDATE_COLUMNS])
+      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
+      .orderBy('seq', 'desc')
+      .limit(cap + 1)
+      .execute();
+  }
+  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  return loose
+    .selectFrom('invoice_search_fts')
+    .crossJoin('invoice_search')
+    .select(CANDIDATE_COLUMNS.map((column) => `invoice_search.${column}`))
+    .where(sql<SqlBool>`invoice_search_fts match ${fts5Query(words)}`)
+    .where(sql<SqlBool>`invoice_search.seq = invoice_search_fts.rowid`)
+    .where((eb) => eb.and(conditions(eb as unknown as ExpressionBuilder<Database, 'invoice_search'>, dialect, tenantId, query, 'none')))
+    .orderBy(sql`invoice_search_fts.rowid`, 'desc')
+    .limit(cap + 1)
+    .execute();
+}
+
+/** Matches counted up to `cap` + 1, in whatever order the best index gives. */
+async function boundedCount(store: Store, tenantId: string, query: SearchQuery, cap: number): Promise<number> {
+  const { db, dialect } = store;
+  const inner = db
+    .selectFrom('invoice_search')
+    .select(sql<number>`1`.as('one'))
+    .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
+    .limit(cap + 1);
+  const row = await db
+    .selectFrom(inner.as('matches'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Sorts candidates as the page query would and cuts the page after the cursor. */
+function pageOf(candidates: Candidate[], direction: 'asc' | 'desc', after: [string | number, number] | null, limit: number): Candidate[] {
+  const sign = direction === 'asc' ? 1 : -1;
+  const compare = (a: Candidate, b: Candidate): number =>
+    sign * (a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq);
+  const sorted = [...candidates].sort(compare);
+  const cursor = after ? { key: after[0], seq: after[1], row: {} } : null;
+  const rest = cursor ? sorted.filter((candidate) => compare(candidate, cursor) > 0) : sorted;
+  return rest.slice(0, limit + 1);
+}
+
+export async function searchInvoices(store: Store, tenantId: string, query: SearchQuery = {}): Promise<SearchResult> {
   const { db, dialect } = store;
   const sort = query.sort ?? 'received';
   if (!SORTS.includes(sort)) throw new SearchError(`tri inconnu « ${sort} » (${SORTS.join(', ')})`);
   const direction = query.direction ?? (sort === 'supplier' ? 'asc' : 'desc');
   const limit = Math.max(1, Math.min(MAX_LIMIT, query.limit ?? 50));
+  const cap = Math.max(1, Math.floor(query.countCap ?? COUNT_CAP));
   const column = SORT_COLUMNS[sort];
-
-  let page = db
-    .selectFrom('invoice_search')
-    .select([
-      'seq',
-      'invoice_id',
-      'number',
-      'supplier_name',
-      'supplier_siret',
-      'supplier_key',
-      'amount_ttc_cents',
-      'issue_date',
-      'received_date',
-      'status',
-      'chorus_status',
-      'budget_code',
-      'exercice',
-      'service_code',
-      'match_state',
-      'engagement_numero',
-      'anomaly_codes',
-      'without_metadata',
-      'document_type',
-      'dgp_expiry',
-    ])
-    .where((eb) => eb.and(conditions(eb, dialect, tenantId, query)));
-  if (query.after) {
-    const [key, seq] = decodeCursor(query.after, sort);
-    const op = direction === 'desc' ? sql.raw('<') : sql.raw('>');
-    page = page.where(sql<SqlBool>`(${sql.ref(column)}, seq) ${op} (${key}, ${seq})`);
-  }
-  const rows = await page.orderBy(column, direction).orderBy('seq', direction).limit(limit + 1).execute();
-  const more = rows.length > limit;
-  const shown = rows.slice(0, limit);
-  const items: SearchItem[] = shown.map((row) => ({
-    invoiceId: row.invoice_id,
-    number: row.number,
-    supplierName: row.supplier_name,
-    supplierSiret: row.supplier_siret,
-    amountTtc: Number(row.amount_ttc_cents) < 0 ? null : Decimal.fromCents(row.amount_ttc_cents).toString(2),
-    issueDate: row.issue_date || null,
-    receivedDate: row.received_date || null,
-    status: row.status,
-    chorusStatus: row.chorus_status || null,
-    budget: row.budget_code || null,
-    exercice: row.exercice || null,
-    service: row.service_code || null,
-    match: row.match_state,
-    engagement: row.engagement_numero || null,
-    anomalies: row.anomaly_codes.trim() === '' ? [] : row.anomaly_codes.trim().split(' '),
-    withoutMetadata: row.without_metadata === 1,
-    documentType: row.document_type,
-    dgpExpiry: row.dgp_expiry,
-  }));
-  const last = shown.at(-1);
-  const lastKey = last ? (sort === 'amount' ? Number(last.amount_ttc_cents) : String(last[column as 'received_date'])) : null;
-  const nextCursor = more && last && lastKey !== null ? encodeCursor(lastKey, Number(last.seq)) : null;
+  const after = query.after ? decodeCursor(query.after, sort) : null;
+  const words = queryWords(query.text ?? '');
+  const wantFacets = query.facets !== false;
 
   let total: number;
-  let facets: Facets;
+  let totalIsApproximate = false;
+  let facets = emptyFacets();
+  let facetsAreApproximate = false;
+  /** Set when the whole result is known: the page is cut from it in memory. */
+  let complete: Candidate[] | null = null;
+
   if (cubeAnswers(query)) {
     const cube = await db
       .selectFrom('invoice_search_facets')
-      .select([...FACET_COLUMNS, 'n'])
+      .select([...FACET_COLUMNS, 'anomaly_codes', 'n'])
       .where((eb) => eb.and(dimensionConditions(eb, tenantId, query.filters ?? {})))
       .where('n', '>', 0)
       .execute();
     ({ total, facets } = rollUp(cube));
-  } else if (query.facets === false) {
-    const count = await db
-      .selectFrom('invoice_search')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query)))
-      .executeTakeFirstOrThrow();
-    total = Number(count.n);
-    facets = emptyFacets();
+  } else if (words.length > 0) {
+    const rows = await textCandidates(store, tenantId, query, words, cap);
+    totalIsApproximate = rows.length > cap;
+    total = Math.min(rows.length, cap);
+    const sample = rows.slice(0, cap);
+    if (wantFacets) ({ facets } = rollUp(sample));
+    facetsAreApproximate = totalIsApproximate;
+    if (!totalIsApproximate) complete = toCandidates(sort, sample);
   } else {
-    const grouped = await db
-      .selectFrom('invoice_search')
-      .select([...FACET_COLUMNS, (eb) => eb.fn.countAll<number>().as('n')])
-      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query)))
-      .groupBy([...FACET_COLUMNS])
-      .execute();
-    ({ total, facets } = rollUp(grouped));
+    const count = await boundedCount(store, tenantId, query, cap);
+    totalIsApproximate = count > cap;
+    total = Math.min(count, cap);
+    if (!totalIsApproximate && (wantFacets || count <= SMALL_RESULT)) {
+      const rows = await db
+        .selectFrom('invoice_search')
+        .select([...CANDIDATE_COLUMNS])
+        .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
+        .limit(cap + 1)
+        .execute();
+      if (wantFacets) ({ facets } = rollUp(rows));
+      complete = toCandidates(sort, rows);
+    } else if (wantFacets) {
+      const sample = await db
+        .selectFrom('invoice_search')
+        .select([...CANDIDATE_COLUMNS])
+        .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
+        .orderBy(column, direction)
+        .orderBy('seq', direction)
+        .limit(FACET_SAMPLE)
+        .execute();
+      ({ facets } = rollUp(sample));
+      facetsAreApproximate = true;
+    }
   }
-  if (query.facets === false) facets = emptyFacets();
-  return { total, items, facets, nextCursor };
+
+  let rows: Record<string, unknown>[];
+  if (complete) {
+    const page = pageOf(complete, direction, after, limit);
+    const bySeq = new Map<number, Record<string, unknown>>();
+    if (page.length > 0) {
+      const found = await db
+        .selectFrom('invoice_search')
+        .select([...ITEM_COLUMNS])
+        .where('seq', 'in', page.map((candidate) => candidate.seq))
+        .execute();
+      for (const row of found) bySeq.set(Number(row.seq), row);
+    }
+    rows = page.map((candidate) => bySeq.get(candidate.seq)).filter((row): row is Record<string, unknown> => row !== undefined);
+  } else {
+    // A broad text query (more matches than the cap) walks the sort index and probes FTS5 per row.
+    let pageQuery = db
+      .selectFrom('invoice_search')
+      .select([...ITEM_COLUMNS])
+      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'probe')));
+    if (after) {
+      const op = direction === 'desc' ? sql.raw('<') : sql.raw('>');
+      pageQuery = pageQuery.where(sql<SqlBool>`(${sql.ref(column)}, seq) ${op} (${after[0]}, ${after[1]})`);
+    }
+    rows = await pageQuery.orderBy(column, direction).orderBy('seq', direction).limit(limit + 1).execute();
+  }
+
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  const items: SearchItem[] = shown.map((row) => {
+    const r = row as Database['invoice_search'] & { seq: number };
+    return {
+      invoiceId: r.invoice_id,
+      number: r.number,
+      supplierName: r.supplier_name,
+      supplierSiret: r.supplier_siret,
+      amountTtc: Number(r.amount_ttc_cents) < 0 ? null : Decimal.fromCents(r.amount_ttc_cents).toString(2),
+      issueDate: r.issue_date || null,
+      receivedDate: r.received_date || null,
+      status: r.status,
+      chorusStatus: r.chorus_status || null,
+      budget: r.budget_code || null,
+      exercice: r.exercice || null,
+      service: r.service_code || null,
+      match: r.match_state,
+      engagement: r.engagement_numero || null,
+      anomalies: r.anomaly_codes.trim() === '' ? [] : r.anomaly_codes.trim().split(' '),
+      withoutMetadata: Number(r.without_metadata) === 1,
+      documentType: r.document_type,
+      dgpExpiry: r.dgp_expiry,
+    };
+  });
+  const last = shown.at(-1);
+  const nextCursor = more && last ? encodeCursor(sortKeyOf(sort, last), Number(last.seq)) : null;
+  if (!wantFacets) {
+    facets = emptyFacets();
+    facetsAreApproximate = false;
+  }
+  return { total, totalIsApproximate, items, facets, facetsAreApproximate, nextCursor };
 }
 
 const FILTER_KEYS = [

@@ -1,4 +1,4 @@
-// Row types of matching and search (migration 0004). `invoice_search` is the single window's
+// Row types of matching and search (migrations 0004 and 0009). `invoice_search` is the single window's
 // denormalised row per invoice (filters, sort keys, normalised full text); `invoice_search_facets`
 // holds counts per combination of the facet dimensions, kept by triggers, so facet counts over
 // millions of invoices cost a few thousand rows instead of a scan. `invoice_matches` stores the last
@@ -41,6 +41,11 @@ export type InvoiceSearchTable = {
   anomaly_codes: string;
   /** Expiry of the délai global de paiement (YYYY-MM-DD) when computable, else null. */
   dgp_expiry: string | null;
+  /**
+   * State of the délai global de paiement at indexing (migration 0009): running | suspended | paid,
+   * '' when it cannot start (no date). A running delay's expiry does not move with the calendar.
+   */
+  dgp_state: Generated<string>;
   /** The normalised searchable text (ASCII lower case words), also indexed by FTS5 / tsvector. */
   document: string;
   indexed_at: string;
@@ -56,6 +61,8 @@ export type InvoiceSearchFacetTable = {
   match_state: string;
   anomaly: number;
   without_metadata: number;
+  /** Anomaly code combination as in invoice_search (migration 0009). */
+  anomaly_codes: string;
   n: number;
 };
 
