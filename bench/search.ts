@@ -21,6 +21,8 @@ const { values } = parseArgs({
     dialects: { type: 'string', default: 'sqlite,postgres' },
     runs: { type: 'string', default: '15' },
     'match-invoices': { type: 'string', default: '5000' },
+    /** Keep the generated SQLite database (prints its directory) to study query plans. */
+    keep: { type: 'boolean', default: false },
   },
 });
 const SIZES = values.sizes!.split(',').map(Number);
@@ -186,7 +188,8 @@ async function benchDialect(dialect: Dialect, size: number): Promise<{ p50: numb
     console.log(`[${dialect} ${size}] all queries: p50 ${summary.p50.toFixed(1)} ms, p95 ${summary.p95.toFixed(1)} ms`);
     return summary;
   } finally {
-    await database.dispose();
+    if (values.keep && dialect === 'sqlite') console.log(`  kept ${database.dataDir}`);
+    else await database.dispose();
   }
 }
 

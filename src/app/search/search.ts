@@ -12,8 +12,10 @@
 //   count a sample, `facetsAreApproximate: true`: for a text query the COUNT_CAP matches indexed
 //   last (the order FTS5 reads without sorting), else the first FACET_SAMPLE results in the
 //   requested order. Both samples are defined by the data, so both databases give the same figures.
-// - A broad text query's page walks the sort index and asks FTS5 about each row (rowid = seq),
-//   stopping after `limit` rows, instead of sorting every match.
+// - A text query without an explicit sort lists the matches indexed last first (seq descending,
+//   close to the newest received since the sync indexes invoices as they arrive): the order FTS5
+//   reads its posting lists in, so a page of a word found in 300 000 invoices stops after `limit`
+//   matches. An explicit sort is honoured, at the cost of sorting every match when they are many.
 import { type ExpressionBuilder, type Kysely, sql, type SqlBool, type Expression } from 'kysely';
 import { Decimal } from '../../domain/money.ts';
 import type { Dialect } from '../../store/db.ts';
@@ -121,7 +123,10 @@ export class SearchError extends Error {
   }
 }
 
-const SORT_COLUMNS = { received: 'received_date', issue: 'issue_date', amount: 'amount_ttc_cents', supplier: 'supplier_key' } as const;
+/** The sorts callers choose, and `indexed` (seq): a text query's order when none is chosen. */
+type Order = SortKey | 'indexed';
+const SORT_COLUMNS = { received: 'received_date', issue: 'issue_date', amount: 'amount_ttc_cents', supplier: 'supplier_key', indexed: 'seq' } as const;
+const NUMERIC_ORDERS: readonly Order[] = ['amount', 'indexed'];
 const FACET_COLUMNS = ['status', 'chorus_status', 'budget_code', 'exercice', 'service_code', 'match_state', 'anomaly', 'without_metadata'] as const;
 const FACET_NAMES: Record<(typeof FACET_COLUMNS)[number], keyof Facets> = {
   status: 'status',
@@ -214,10 +219,10 @@ function dimensionConditions(eb: Eb, tenantId: string, f: SearchFilters): Expres
 
 /**
  * How the text condition is written: `match` lets the database choose (PostgreSQL's GIN, SQLite's
- * rowid list), `probe` asks FTS5 about one row at a time (a broad word read in sort-index order),
- * `none` when the caller joins the FTS5 table itself.
+ * rowid list), `none` when the caller joins the FTS5 table itself. (Probing FTS5 once per row of a
+ * sort index costs about a millisecond a row: never.)
  */
-type TextMode = 'match' | 'probe' | 'none';
+type TextMode = 'match' | 'none';
 
 function conditions(eb: ExpressionBuilder<Database, 'invoice_search'>, dialect: Dialect, tenantId: string, query: SearchQuery, textMode: TextMode): Expression<SqlBool>[] {
   const f = query.filters ?? {};
@@ -225,9 +230,7 @@ function conditions(eb: ExpressionBuilder<Database, 'invoice_search'>, dialect: 
   const words = queryWords(query.text ?? '');
   if (words.length > 0 && textMode !== 'none') {
     if (dialect === 'postgres') out.push(sql<SqlBool>`tsv @@ to_tsquery('simple', ${tsQuery(words)})`);
-    else if (textMode === 'probe') {
-      out.push(sql<SqlBool>`exists (select 1 from invoice_search_fts where invoice_search_fts match ${fts5Query(words)} and invoice_search_fts.rowid = invoice_search.seq)`);
-    } else out.push(sql<SqlBool>`seq in (select rowid from invoice_search_fts where invoice_search_fts match ${fts5Query(words)})`);
+    else out.push(sql<SqlBool>`seq in (select rowid from invoice_search_fts where invoice_search_fts match ${fts5Query(words)})`);
   }
   if (f.supplier !== undefined) {
     const siret = f.supplier.replace(/\s/g, '');
@@ -263,10 +266,10 @@ function encodeCursor(key: string | number, seq: number): string {
   return Buffer.from(JSON.stringify([key, seq])).toString('base64url');
 }
 
-function decodeCursor(cursor: string, sort: SortKey): [string | number, number] {
+function decodeCursor(cursor: string, sort: Order): [string | number, number] {
   try {
     const [key, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    const keyOk = sort === 'amount' ? typeof key === 'number' : typeof key === 'string';
+    const keyOk = NUMERIC_ORDERS.includes(sort) ? typeof key === 'number' : typeof key === 'string';
     if (keyOk && typeof seq === 'number') return [key as string | number, seq];
   } catch {
     // falls through
@@ -312,11 +315,11 @@ function rollUp(rows: readonly Record<string, unknown>[]): { total: number; face
 type Store = { db: Kysely<Database>; dialect: Dialect };
 type Candidate = { seq: number; key: string | number; row: Record<string, unknown> };
 
-function sortKeyOf(sort: SortKey, row: Record<string, unknown>): string | number {
-  return sort === 'amount' ? Number(row.amount_ttc_cents) : String(row[SORT_COLUMNS[sort]] ?? '');
+function sortKeyOf(sort: Order, row: Record<string, unknown>): string | number {
+  return NUMERIC_ORDERS.includes(sort) ? Number(row[SORT_COLUMNS[sort]]) : String(row[SORT_COLUMNS[sort]] ?? '');
 }
 
-function toCandidates(sort: SortKey, rows: readonly Record<string, unknown>[]): Candidate[] {
+function toCandidates(sort: Order, rows: readonly Record<string, unknown>[]): Candidate[] {
   return rows.map((row) => ({ seq: Number(row.seq), key: sortKeyOf(sort, row), row }));
 }
 
@@ -377,14 +380,14 @@ function pageOf(candidates: Candidate[], direction: 'asc' | 'desc', after: [stri
 
 export async function searchInvoices(store: Store, tenantId: string, query: SearchQuery = {}): Promise<SearchResult> {
   const { db, dialect } = store;
-  const sort = query.sort ?? 'received';
-  if (!SORTS.includes(sort)) throw new SearchError(`tri inconnu « ${sort} » (${SORTS.join(', ')})`);
+  if (query.sort !== undefined && !SORTS.includes(query.sort)) throw new SearchError(`tri inconnu « ${query.sort} » (${SORTS.join(', ')})`);
+  const words = queryWords(query.text ?? '');
+  const sort: Order = query.sort ?? (words.length > 0 ? 'indexed' : 'received');
   const direction = query.direction ?? (sort === 'supplier' ? 'asc' : 'desc');
   const limit = Math.max(1, Math.min(MAX_LIMIT, query.limit ?? 50));
   const cap = Math.max(1, Math.floor(query.countCap ?? COUNT_CAP));
   const column = SORT_COLUMNS[sort];
   const after = query.after ? decodeCursor(query.after, sort) : null;
-  const words = queryWords(query.text ?? '');
   const wantFacets = query.facets !== false;
 
   let total: number;
@@ -430,7 +433,7 @@ export async function searchInvoices(store: Store, tenantId: string, query: Sear
         .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
         .orderBy(column, direction)
         .orderBy('seq', direction)
-        .limit(FACET_SAMPLE)
+        .limit(Math.min(FACET_SAMPLE, cap))
         .execute();
       ({ facets } = rollUp(sample));
       facetsAreApproximate = true;
@@ -450,17 +453,30 @@ export async function searchInvoices(store: Store, tenantId: string, query: Sear
       for (const row of found) bySeq.set(Number(row.seq), row);
     }
     rows = page.map((candidate) => bySeq.get(candidate.seq)).filter((row): row is Record<string, unknown> => row !== undefined);
+  } else if (sort === 'indexed' && dialect === 'sqlite') {
+    // A broad text query in FTS5's own order: read the posting lists backwards from the cursor, stop at the page.
+    const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    let pageQuery = loose
+      .selectFrom('invoice_search_fts')
+      .crossJoin('invoice_search')
+      .select(ITEM_COLUMNS.map((name) => `invoice_search.${name}`))
+      .where(sql<SqlBool>`invoice_search_fts match ${fts5Query(words)}`)
+      .where(sql<SqlBool>`invoice_search.seq = invoice_search_fts.rowid`)
+      .where((eb) => eb.and(conditions(eb as unknown as ExpressionBuilder<Database, 'invoice_search'>, dialect, tenantId, query, 'none')));
+    if (after) pageQuery = pageQuery.where(sql<SqlBool>`invoice_search_fts.rowid ${sql.raw(direction === 'desc' ? '<' : '>')} ${after[1]}`);
+    rows = await pageQuery.orderBy(sql`invoice_search_fts.rowid`, direction).limit(limit + 1).execute();
   } else {
-    // A broad text query (more matches than the cap) walks the sort index and probes FTS5 per row.
     let pageQuery = db
       .selectFrom('invoice_search')
       .select([...ITEM_COLUMNS])
-      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'probe')));
+      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')));
     if (after) {
       const op = direction === 'desc' ? sql.raw('<') : sql.raw('>');
       pageQuery = pageQuery.where(sql<SqlBool>`(${sql.ref(column)}, seq) ${op} (${after[0]}, ${after[1]})`);
     }
-    rows = await pageQuery.orderBy(column, direction).orderBy('seq', direction).limit(limit + 1).execute();
+    pageQuery = pageQuery.orderBy(column, direction);
+    if (column !== 'seq') pageQuery = pageQuery.orderBy('seq', direction);
+    rows = await pageQuery.limit(limit + 1).execute();
   }
 
   const more = rows.length > limit;
