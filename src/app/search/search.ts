@@ -16,7 +16,7 @@
 //   close to the newest received since the sync indexes invoices as they arrive): the order FTS5
 //   reads its posting lists in, so a page of a word found in 300 000 invoices stops after `limit`
 //   matches. An explicit sort is honoured, at the cost of sorting every match when they are many.
-import { type ExpressionBuilder, type Kysely, sql, type SqlBool, type Expression } from 'kysely';
+import { CompiledQuery, type ExpressionBuilder, type Kysely, sql, type SqlBool, type Expression } from 'kysely';
 import { Decimal } from '../../domain/money.ts';
 import type { Dialect } from '../../store/db.ts';
 import type { Database } from '../../store/schema.ts';
@@ -339,17 +339,21 @@ async function textCandidates(store: Store, tenantId: string, query: SearchQuery
       .limit(cap + 1)
       .execute();
   }
-  const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
-  return loose
-    .selectFrom('invoice_search_fts')
-    .crossJoin('invoice_search')
-    .select(CANDIDATE_COLUMNS.map((column) => `invoice_search.${column}`))
-    .where(sql<SqlBool>`invoice_search_fts match ${fts5Query(words)}`)
-    .where(sql<SqlBool>`invoice_search.seq = invoice_search_fts.rowid`)
-    .where((eb) => eb.and(conditions(eb as unknown as ExpressionBuilder<Database, 'invoice_search'>, dialect, tenantId, query, 'none')))
-    .orderBy(sql`invoice_search_fts.rowid`, 'desc')
-    .limit(cap + 1)
-    .execute();
+  // Written out because Kysely has no INDEXED BY: the narrow covering index of migration 0009 gives
+  // each match's row in a hundred bytes rather than with its document (half the time at 10 000).
+  const where = db
+    .selectFrom('invoice_search')
+    .select('seq')
+    .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'none')))
+    .compile();
+  const at = where.sql.indexOf(' where ');
+  const columns = CANDIDATE_COLUMNS.map((name) => `invoice_search.${name}`).join(', ');
+  const text =
+    `select ${columns} from invoice_search_fts cross join invoice_search indexed by invoice_search_narrow ` +
+    `where invoice_search_fts match ? and invoice_search.seq = invoice_search_fts.rowid and (${where.sql.slice(at + 7)}) ` +
+    'order by invoice_search_fts.rowid desc limit ?';
+  const result = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [fts5Query(words), ...where.parameters, cap + 1]));
+  return result.rows;
 }
 
 /** Matches counted up to `cap` + 1, in whatever order the best index gives. */

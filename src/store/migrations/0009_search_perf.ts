@@ -5,12 +5,21 @@
 //   dgp_expiry ≤ day) from one index that also carries the status it excludes.
 // - invoice_search_facets gains anomaly_codes as a dimension: "anomaly = duplicate" is then
 //   answered, total and facets, from the counts table instead of counting a tenth of the invoices.
+// - invoice_search_narrow (SQLite): every filter, sort and facet column keyed by seq, without the
+//   document. A text query reads its matches from FTS5 by rowid and then one row each: from this
+//   index the row is a hundred bytes instead of the whole document (half the time at 10 000 rows).
 // The counts table is rebuilt from invoice_search, and its triggers recreated with the new list.
 import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../db.ts';
 
 const OLD_DIMENSIONS = ['tenant_id', 'status', 'chorus_status', 'budget_code', 'exercice', 'service_code', 'match_state', 'anomaly', 'without_metadata'];
 const NEW_DIMENSIONS = [...OLD_DIMENSIONS, 'anomaly_codes'];
+/** Kept in step with search.ts: the columns its text queries read or filter on. */
+export const NARROW_COLUMNS = [
+  'seq', 'tenant_id', 'received_date', 'issue_date', 'amount_ttc_cents', 'supplier_key', 'supplier_siret', 'status', 'chorus_status',
+  'budget_code', 'exercice', 'service_code', 'match_state', 'anomaly', 'without_metadata', 'anomaly_codes', 'dgp_state', 'dgp_expiry',
+  'document_type',
+] as const;
 
 async function facetTable(db: Kysely<any>, dimensions: string[]): Promise<void> {
   let table = db.schema
@@ -104,11 +113,15 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .on('invoice_search')
     .columns(['tenant_id', 'dgp_state', 'dgp_expiry', 'status', 'seq'])
     .execute();
+  if (!postgres) {
+    await db.schema.createIndex('invoice_search_narrow').on('invoice_search').columns([...NARROW_COLUMNS]).execute();
+  }
   await rebuildFacets(db, dialect, NEW_DIMENSIONS);
   if (postgres) await sql`analyze invoice_search`.execute(db);
 }
 
 export async function down(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  if (dialect === 'sqlite') await db.schema.dropIndex('invoice_search_narrow').ifExists().execute();
   await rebuildFacets(db, dialect, OLD_DIMENSIONS);
   await db.schema.dropIndex('invoice_search_dgp_risk').execute();
   await db.schema.createIndex('invoice_search_dgp').on('invoice_search').columns(['tenant_id', 'dgp_expiry']).execute();
