@@ -637,12 +637,16 @@ async function mapRenditions(content: Buffer, group: ChorusItem[]): Promise<Map<
     result.set(group[0]!.idFacture, Buffer.from(first.content));
     return result;
   }
+  // The readers' ZIP expansion keeps only base names: match on the idFacture in the name, else on a
+  // number that is unique in the group and in the archive (planted or real duplicates share a
+  // number); anything ambiguous makes the caller download one invoice at a time.
+  const baseName = (entry: { filename: string }) => entry.filename.split('/').pop()!.replace(/\.pdf$/i, '');
   for (const item of group) {
     const id = String(item.idFacture);
-    const match =
-      pdfs.find((entry) => entry.filename.split('/').some((part) => part === id || part.replace(/\.pdf$/i, '') === id)) ??
-      pdfs.find((entry) => entry.filename.split('/').some((part) => part === item.numeroFacture || part.replace(/\.pdf$/i, '') === item.numeroFacture)) ??
-      pdfs.find((entry) => new RegExp(`(^|[^0-9])${id}([^0-9]|$)`).test(entry.filename));
+    const byId = pdfs.filter((entry) => new RegExp(`(^|[^0-9])${id}([^0-9]|$)`).test(entry.filename));
+    const sameNumber = group.filter((other) => other.numeroFacture === item.numeroFacture).length;
+    const byNumber = pdfs.filter((entry) => baseName(entry) === item.numeroFacture || baseName(entry) === item.numeroFacture.replace(/[^A-Za-z0-9._-]+/g, '_'));
+    const match = byId.length === 1 ? byId[0] : sameNumber === 1 && byNumber.length === 1 ? byNumber[0] : undefined;
     if (!match) return null;
     result.set(item.idFacture, Buffer.from(match.content));
   }
