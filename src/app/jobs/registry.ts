@@ -30,6 +30,10 @@ export const JOBS: Record<string, JobDefinition> = {
     handler: async (context, _queue, log) => (await import('../alerts/jobs.ts')).digestHandler(context, log),
     everyMinutes: () => 60,
   },
+  'bordereau-acquits': {
+    handler: async (context, _queue, log) => (await import('../mandate/jobs.ts')).acquitsHandler(context, log),
+    everyMinutes: () => 5,
+  },
   'sync-tenant': {
     handler: async (context, _queue, log) => (await import('../sync/jobs.ts')).syncTenantHandler(context, log),
   },

@@ -12,7 +12,7 @@ import type { Invoice } from '../../domain/invoice.ts';
 import { newId } from '../../domain/ids.ts';
 import { chorusStatusOfEvent } from '../../domain/lifecycle.ts';
 import { centsToString, pesLineAmounts, vatRegimeOf } from '../../domain/mandat/amounts.ts';
-import { BORDEREAU_ELIGIBLE_STATUSES, BORDEREAU_STATUS_LABELS, type BordereauStatus, type MandatKind, TYP_BORD } from '../../domain/mandat/status.ts';
+import { BORDEREAU_ELIGIBLE_STATUSES, BORDEREAU_STATUS_LABELS, type BordereauStatus, MANDAT_STATUS_LABELS, type MandatKind, type MandatStatus, TYP_BORD } from '../../domain/mandat/status.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
 import { type PesAller, type PesPiece, pesAllerFileName, writePesAller } from '../../formats/pes/aller.ts';
 import { pesFileName, pesMimeType, pesText, requiredPesText } from '../../formats/pes/text.ts';
@@ -35,7 +35,21 @@ export type BordereauView = {
   typBord: string;
   status: string;
   statusLabel: string;
-  mandats: { id: string; numero: number; status: string; montantTTC: string; tiers: string }[];
+  /**
+   * Each mandat as it stands now, with what the accountant's acquittement of THIS bordereau said of it
+   * (`acquit`: accepted / to_correct and the reason) — kept even after the mandat is re-emitted elsewhere.
+   */
+  mandats: {
+    id: string;
+    numero: number;
+    status: string;
+    statusLabel: string;
+    montantTTC: string;
+    tiers: string;
+    acquit: { status: string; reason: string | null } | null;
+  }[];
+  /** accepted | rejected | partially_rejected of the last acquittement imported, null before. */
+  acquitResult: string | null;
   mandatCount: number;
   totalHT: string;
   totalTVA: string;
@@ -191,6 +205,10 @@ export async function getBordereau(db: Db, tenantId: string, bordereauId: string
     .where('bordereau_mandats.bordereau_id', '=', bordereauId)
     .orderBy('bordereau_mandats.position')
     .execute();
+  // The last acquittement of this bordereau: per mandat, the accountant's verdict and reason.
+  const acquit = await db.selectFrom('acquits').select('summary_json').where('bordereau_id', '=', bordereauId).orderBy('imported_at', 'desc').limit(1).executeTakeFirst();
+  const summary = acquit ? (JSON.parse(acquit.summary_json) as { result?: string; mandats?: { numero: number; status: string; reason: string | null }[] }) : null;
+  const verdicts = new Map((summary?.mandats ?? []).map((entry) => [Number(entry.numero), { status: entry.status, reason: entry.reason ?? null }]));
   return {
     id: row.id,
     numero: Number(row.numero),
@@ -199,7 +217,16 @@ export async function getBordereau(db: Db, tenantId: string, bordereauId: string
     typBord: row.typ_bord,
     status: row.status,
     statusLabel: BORDEREAU_STATUS_LABELS[row.status as BordereauStatus] ?? row.status,
-    mandats: mandats.map((mandat) => ({ id: mandat.id, numero: Number(mandat.numero), status: mandat.status, montantTTC: mandat.amount_ttc, tiers: mandat.name })),
+    mandats: mandats.map((mandat) => ({
+      id: mandat.id,
+      numero: Number(mandat.numero),
+      status: mandat.status,
+      statusLabel: MANDAT_STATUS_LABELS[mandat.status as MandatStatus] ?? mandat.status,
+      montantTTC: mandat.amount_ttc,
+      tiers: mandat.name,
+      acquit: verdicts.get(Number(mandat.numero)) ?? null,
+    })),
+    acquitResult: summary?.result ?? null,
     mandatCount: Number(row.mandat_count),
     totalHT: row.total_ht,
     totalTVA: row.total_tva,

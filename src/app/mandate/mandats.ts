@@ -15,7 +15,9 @@ import {
   type DraftEngagement,
   type DraftInvoice,
   MandatCheckError,
+  type DraftProblem,
   type MandatDraft,
+  type MandatDraftInput,
 } from '../../domain/mandat/draft.ts';
 import { MANDAT_STATUS_LABELS, type MandatStatus, wasSent } from '../../domain/mandat/status.ts';
 import { Decimal } from '../../domain/money.ts';
@@ -176,7 +178,7 @@ export async function setInvoiceStatus(trx: Transaction<Database>, invoiceId: st
   return moveInvoice(trx, invoiceId, event);
 }
 
-async function loadDraftInputs(trx: Transaction<Database>, tenantId: string, invoiceIds: string[]) {
+async function loadDraftInputs(trx: Db, tenantId: string, invoiceIds: string[]) {
   const invoices = await trx.selectFrom('invoices').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', invoiceIds).execute();
   const missing = invoiceIds.filter((id) => !invoices.some((invoice) => invoice.id === id));
   if (missing.length > 0) throw new MandatError(`Facture introuvable pour cette collectivité : ${missing.join(', ')}.`);
@@ -206,6 +208,82 @@ async function loadDraftInputs(trx: Transaction<Database>, tenantId: string, inv
 }
 
 /**
+ * Everything buildMandatDraft needs, loaded for the invoices: their allocations and engagements, the
+ * budget and its exercice, the tiers, the DGP. Refuses invoices on several budgets (MandatError) or
+ * reconciled to nothing (MandatCheckError). Shared by createMandat and previewMandat: one set of rules.
+ */
+async function loadMandatDraftInput(trx: Db, tenantId: string, invoiceIds: string[]): Promise<{ input: MandatDraftInput; budgetSiret: string }> {
+  const loaded = await loadDraftInputs(trx, tenantId, invoiceIds);
+  const budgetIds = [...new Set(loaded.engagements.map((engagement) => engagement.budget_id))];
+  if (budgetIds.length > 1) throw new MandatError('Les engagements relèvent de plusieurs budgets : une facture, un budget (un mandat par budget).');
+  const budgetId = budgetIds[0];
+  if (!budgetId) {
+    throw new MandatCheckError(
+      loaded.invoices.map((invoice) => ({ code: 'not_reconciled', message: `La facture ${invoice.number ?? invoice.id} n'est rapprochée d'aucun engagement : la rapprocher avant de mandater.` })),
+    );
+  }
+  const budget = await trx.selectFrom('budgets').selectAll().where('id', '=', budgetId).executeTakeFirstOrThrow();
+  const regime = vatRegimeOf(budget.vat_regime);
+  const engagementYear = Number(loaded.engagements[0]!.exercice);
+  const exercice = await trx.selectFrom('exercices').selectAll().where('budget_id', '=', budgetId).where('year', '=', engagementYear).executeTakeFirst();
+  const first = loaded.invoices[0]!;
+  const tiersId = loaded.engagements.find((engagement) => engagement.tiers_id)?.tiers_id ?? null;
+  const tiers = tiersId
+    ? await trx.selectFrom('tiers').selectAll().where('id', '=', tiersId).executeTakeFirst()
+    : first.seller_siret
+      ? await trx.selectFrom('tiers').selectAll().where('tenant_id', '=', tenantId).where('siret', '=', first.seller_siret).executeTakeFirst()
+      : undefined;
+  let dgp: { startDate: string | null; expiryDate: string | null; totalDays: number } | null = null;
+  try {
+    dgp = await loadInvoiceDgp(trx, first.id);
+  } catch {
+    dgp = null;
+  }
+  const draftInvoices: DraftInvoice[] = loaded.invoices.map((invoice) => {
+    const model = invoice.model_json ? (JSON.parse(invoice.model_json) as Partial<Invoice>) : null;
+    const live = loaded.live.find((row) => row.invoice_id === invoice.id);
+    return {
+      id: invoice.id,
+      number: invoice.number,
+      documentType: invoice.document_type,
+      status: invoice.status,
+      sellerSiret: invoice.seller_siret,
+      sellerName: invoice.seller_name,
+      amountHt: invoice.amount_ht,
+      amountTva: invoice.amount_tva,
+      amountTtc: invoice.amount_ttc,
+      iban: invoice.iban ?? model?.payment?.iban ?? null,
+      bic: model?.payment?.bic ?? null,
+      paymentMeansCode: model?.payment?.meansCode ?? null,
+      designation: model?.lines?.[0]?.name ?? null,
+      files: loaded.files
+        .filter((file) => file.invoice_id === invoice.id)
+        .map((file) => ({ role: file.role, filename: file.filename, mimeType: file.mime_type, size: Number(file.size), sha256: file.sha256 })),
+      mandatedBy: live ? Number(live.numero) : null,
+      quarantined: Number(invoice.quarantined),
+      quarantineReason: invoice.quarantine_reason,
+      historyOnly: Number(invoice.history_only),
+      allocations: loaded.allocations
+        .filter((allocation) => allocation.invoice_id === invoice.id)
+        .map((allocation) => ({
+          engagementId: allocation.engagement_id,
+          amountTtcCents: Number(allocation.amount_ttc_cents),
+          amountHtCents: allocation.amount_ht_cents === null ? null : Number(allocation.amount_ht_cents),
+          engagement: engagementOf(loaded.engagements.find((engagement) => engagement.id === allocation.engagement_id)!),
+        })),
+    };
+  });
+  const input: MandatDraftInput = {
+    budget: { id: budget.id, code: budget.code, vatRegime: regime },
+    exercice: exercice ? { year: Number(exercice.year), open: Number(exercice.open) === 1 } : null,
+    tiers: tiers ? { id: tiers.id, siret: tiers.siret, name: tiers.name, ibans: JSON.parse(tiers.ibans_json) as string[] } : null,
+    invoices: draftInvoices,
+    dgp,
+  };
+  return { input, budgetSiret: budget.siret };
+}
+
+/**
  * Creates the mandat of one or more reconciled invoices of one tiers. Everything is taken from the
  * invoice, its allocations and the referential; nothing about the amounts can be chosen.
  */
@@ -222,77 +300,139 @@ export async function createMandat(
     // Lock the invoices first: two users mandating the same invoice are serialised here.
     const now = new Date().toISOString();
     await trx.updateTable('invoices').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', 'in', invoiceIds).execute();
-    const loaded = await loadDraftInputs(trx, tenantId, invoiceIds);
-    const budgetIds = [...new Set(loaded.engagements.map((engagement) => engagement.budget_id))];
-    if (budgetIds.length > 1) throw new MandatError('Les engagements relèvent de plusieurs budgets : une facture, un budget (un mandat par budget).');
-    const budgetId = budgetIds[0];
-    if (!budgetId) {
-      throw new MandatCheckError(
-        loaded.invoices.map((invoice) => ({ code: 'not_reconciled', message: `La facture ${invoice.number ?? invoice.id} n'est rapprochée d'aucun engagement : la rapprocher avant de mandater.` })),
-      );
-    }
-    const budget = await trx.selectFrom('budgets').selectAll().where('id', '=', budgetId).executeTakeFirstOrThrow();
-    const regime = vatRegimeOf(budget.vat_regime);
-    const engagementYear = Number(loaded.engagements[0]!.exercice);
-    const exercice = await trx.selectFrom('exercices').selectAll().where('budget_id', '=', budgetId).where('year', '=', engagementYear).executeTakeFirst();
-    const first = loaded.invoices[0]!;
-    const tiersId = loaded.engagements.find((engagement) => engagement.tiers_id)?.tiers_id ?? null;
-    const tiers = tiersId
-      ? await trx.selectFrom('tiers').selectAll().where('id', '=', tiersId).executeTakeFirst()
-      : first.seller_siret
-        ? await trx.selectFrom('tiers').selectAll().where('tenant_id', '=', tenantId).where('siret', '=', first.seller_siret).executeTakeFirst()
-        : undefined;
-    let dgp: { startDate: string | null; expiryDate: string | null; totalDays: number } | null = null;
-    try {
-      dgp = await loadInvoiceDgp(trx, first.id);
-    } catch {
-      dgp = null;
-    }
-    const draftInvoices: DraftInvoice[] = loaded.invoices.map((invoice) => {
-      const model = invoice.model_json ? (JSON.parse(invoice.model_json) as Partial<Invoice>) : null;
-      const live = loaded.live.find((row) => row.invoice_id === invoice.id);
-      return {
-        id: invoice.id,
-        number: invoice.number,
-        documentType: invoice.document_type,
-        status: invoice.status,
-        sellerSiret: invoice.seller_siret,
-        sellerName: invoice.seller_name,
-        amountHt: invoice.amount_ht,
-        amountTva: invoice.amount_tva,
-        amountTtc: invoice.amount_ttc,
-        iban: invoice.iban ?? model?.payment?.iban ?? null,
-        bic: model?.payment?.bic ?? null,
-        paymentMeansCode: model?.payment?.meansCode ?? null,
-        designation: model?.lines?.[0]?.name ?? null,
-        files: loaded.files
-          .filter((file) => file.invoice_id === invoice.id)
-          .map((file) => ({ role: file.role, filename: file.filename, mimeType: file.mime_type, size: Number(file.size), sha256: file.sha256 })),
-        mandatedBy: live ? Number(live.numero) : null,
-        quarantined: Number(invoice.quarantined),
-        quarantineReason: invoice.quarantine_reason,
-        historyOnly: Number(invoice.history_only),
-        allocations: loaded.allocations
-          .filter((allocation) => allocation.invoice_id === invoice.id)
-          .map((allocation) => ({
-            engagementId: allocation.engagement_id,
-            amountTtcCents: Number(allocation.amount_ttc_cents),
-            amountHtCents: allocation.amount_ht_cents === null ? null : Number(allocation.amount_ht_cents),
-            engagement: engagementOf(loaded.engagements.find((engagement) => engagement.id === allocation.engagement_id)!),
-          })),
-      };
-    });
-    const { draft, problems } = buildMandatDraft({
-      budget: { id: budget.id, code: budget.code, vatRegime: regime },
-      exercice: exercice ? { year: Number(exercice.year), open: Number(exercice.open) === 1 } : null,
-      tiers: tiers ? { id: tiers.id, siret: tiers.siret, name: tiers.name, ibans: JSON.parse(tiers.ibans_json) as string[] } : null,
-      invoices: draftInvoices,
-      dgp,
-    });
+    const { input: draftInput, budgetSiret } = await loadMandatDraftInput(trx, tenantId, invoiceIds);
+    const { draft, problems } = buildMandatDraft(draftInput);
     if (!draft) throw new MandatCheckError(problems);
-    return insertMandat(trx, tenantId, actor, draft, budget.siret, now);
+    return insertMandat(trx, tenantId, actor, draft, budgetSiret, now);
   });
   return getMandat(context.store.db, tenantId, id);
+}
+
+export type MandatPreview = {
+  /** True when every check passes: "Créer le mandat" will succeed unless something changes meanwhile. */
+  ready: boolean;
+  /** The failing checks, in French, all at once (empty when ready). */
+  problems: DraftProblem[];
+  invoiceIds: string[];
+  budget: { id: string; code: string; vatRegime: string } | null;
+  exercice: number | null;
+  exerciceOpen: boolean | null;
+  tiers: { id: string; name: string; siret: string } | null;
+  iban: string | null;
+  bic: string | null;
+  accountHolder: string | null;
+  modeReglement: string | null;
+  objet: string | null;
+  serviceCode: string | null;
+  /** Amounts of the mandat (null while the draft cannot be built: no tiers, nothing reconciled). */
+  montantHT: string | null;
+  montantTVA: string | null;
+  montantTTC: string | null;
+  /** What the engagements would be charged: HT or TTC per the budget's regime. */
+  montantLiquide: string | null;
+  engagements: string[];
+  lines: {
+    ligne: number;
+    invoiceId: string;
+    facture: string | null;
+    engagement: string;
+    section: string | null;
+    chapitre: string | null;
+    nature: string | null;
+    fonction: string | null;
+    operation: string | null;
+    montantHT: string;
+    montantTVA: string;
+    montantTTC: string;
+  }[];
+  dgp: { debut: string; fin: string; duree: number } | null;
+  pjs: { invoiceId: string; filename: string; role: string; size: number; description: string }[];
+};
+
+/**
+ * What createMandat would save for these invoices, without saving anything: the same loading and the
+ * same pure rules (buildMandatDraft), the draft pre-filled as far as it can be built and every failing
+ * check in French. Read-only: no lock, no number taken, nothing liquidated or queued.
+ */
+export async function previewMandat(context: AppContext, tenantId: string, actor: Actor, input: { invoiceIds: string[] }): Promise<MandatPreview> {
+  requirePermission(actor, 'invoice.read');
+  const invoiceIds = [...new Set(input.invoiceIds)];
+  if (invoiceIds.length === 0) throw new MandatError('Indiquer au moins une facture à mandater.');
+  const empty: MandatPreview = {
+    ready: false,
+    problems: [],
+    invoiceIds,
+    budget: null,
+    exercice: null,
+    exerciceOpen: null,
+    tiers: null,
+    iban: null,
+    bic: null,
+    accountHolder: null,
+    modeReglement: null,
+    objet: null,
+    serviceCode: null,
+    montantHT: null,
+    montantTVA: null,
+    montantTTC: null,
+    montantLiquide: null,
+    engagements: [],
+    lines: [],
+    dgp: null,
+    pjs: [],
+  };
+  let loaded: Awaited<ReturnType<typeof loadMandatDraftInput>>;
+  try {
+    loaded = await loadMandatDraftInput(context.store.db, tenantId, invoiceIds);
+  } catch (error) {
+    // The refusals createMandat would throw before the rules run are checks like the others here.
+    if (error instanceof MandatCheckError) return { ...empty, problems: error.problems };
+    if (error instanceof MandatError && !/introuvable/.test(error.message)) return { ...empty, problems: [{ code: 'budget_several', message: error.message }] };
+    throw error;
+  }
+  const { draft, problems } = buildMandatDraft(loaded.input, { partial: true });
+  const { budget, exercice, tiers } = loaded.input;
+  const base: MandatPreview = {
+    ...empty,
+    ready: problems.length === 0 && draft !== null,
+    problems,
+    budget: { id: budget.id, code: budget.code, vatRegime: budget.vatRegime },
+    exercice: draft?.exercice ?? exercice?.year ?? null,
+    exerciceOpen: exercice ? exercice.open : null,
+    tiers: tiers ? { id: tiers.id, name: tiers.name, siret: tiers.siret } : null,
+    dgp: loaded.input.dgp?.startDate && loaded.input.dgp.expiryDate ? { debut: loaded.input.dgp.startDate, fin: loaded.input.dgp.expiryDate, duree: loaded.input.dgp.totalDays } : null,
+  };
+  if (!draft) return base;
+  return {
+    ...base,
+    iban: draft.iban,
+    bic: draft.bic,
+    accountHolder: draft.accountHolder,
+    modeReglement: draft.modeReglement,
+    objet: draft.objet,
+    serviceCode: draft.serviceCode,
+    montantHT: draft.totals.ht,
+    montantTVA: draft.totals.tva,
+    montantTTC: draft.totals.ttc,
+    montantLiquide: centsToString(draft.totals.chargedCents),
+    engagements: [...new Set(draft.lines.map((line) => line.engagement.numero))],
+    lines: draft.lines.map((line) => ({
+      ligne: line.lineNo,
+      invoiceId: line.invoiceId,
+      facture: line.invoiceNumber,
+      engagement: line.engagement.numero,
+      section: line.engagement.section,
+      chapitre: line.engagement.chapitre,
+      nature: line.engagement.nature,
+      fonction: line.engagement.fonction,
+      operation: line.engagement.operation,
+      montantHT: centsToString(line.htCents),
+      montantTVA: centsToString(line.tvaCents),
+      montantTTC: centsToString(line.ttcCents),
+    })),
+    dgp: draft.dgp ? { debut: draft.dgp.start, fin: draft.dgp.expiry, duree: draft.dgp.days } : base.dgp,
+    pjs: draft.pjs.map((pj) => ({ invoiceId: pj.invoiceId, filename: pj.filename, role: pj.role, size: pj.size, description: pj.description })),
+  };
 }
 
 async function insertMandat(trx: Transaction<Database>, tenantId: string, actor: Actor, draft: MandatDraft, siret: string, now: string): Promise<string> {

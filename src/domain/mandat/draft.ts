@@ -142,7 +142,12 @@ function euros(centsValue: number): string {
   return `${Decimal.fromCents(centsValue).toFrench()} €`;
 }
 
-export function buildMandatDraft(input: MandatDraftInput): { draft: MandatDraft | null; problems: DraftProblem[] } {
+/**
+ * `partial`: also return the draft when some checks fail (as far as it can be built: a known tiers and
+ * at least one reconciled line) — the preview shows the pre-filled form beside its failing checks.
+ * createMandat never passes it: a draft with problems is never saved.
+ */
+export function buildMandatDraft(input: MandatDraftInput, options: { partial?: boolean } = {}): { draft: MandatDraft | null; problems: DraftProblem[] } {
   const problems: DraftProblem[] = [];
   const add = (code: string, message: string) => problems.push({ code, message });
   const { budget, tiers, invoices } = input;
@@ -269,7 +274,7 @@ export function buildMandatDraft(input: MandatDraftInput): { draft: MandatDraft 
     dgp = { start: input.dgp.startDate, expiry: input.dgp.expiryDate, days: input.dgp.totalDays };
   }
 
-  if (problems.length > 0 || !tiers) return { draft: null, problems };
+  if (!tiers || lines.length === 0 || (problems.length > 0 && !options.partial)) return { draft: null, problems };
 
   const totals = sumLines(lines);
   const numbers = invoices.map((invoice) => invoice.number).filter((value): value is string => !!value);

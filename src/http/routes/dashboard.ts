@@ -2,15 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { loadDeadlineSettings } from '../../app/deadlines/settings.ts';
-import { searchInvoices } from '../../app/search/search.ts';
-import { listPublishFailures, retryPublication } from '../../app/publish/outbox.ts';
+import { isPublicationOf, loadDashboard } from '../../app/dashboard/index.ts';
+import { abandonPublication, retryPublication } from '../../app/publish/outbox.ts';
 import { importCsv, importJson, REFERENTIAL_KINDS } from '../../app/referential/import.ts';
+import { listBudgets, listEngagements, listTiers } from '../../app/referential/queries.ts';
 import { chorusClientForTenant, getTenant } from '../../app/tenants.ts';
 import { auditActor } from '../../app/users/users.ts';
 import { HttpError } from '../errors.ts';
-import { dashboardFigures } from '../read-models/dashboard.ts';
-import { listBudgets, listEngagements, listTiers } from '../read-models/referential.ts';
 import { defineRoute } from '../routing.ts';
 import { tenantParams } from './admin.ts';
 
@@ -24,27 +22,13 @@ export function register(app: FastifyInstance, context: AppContext): void {
     summary: 'Tableau de bord : à traiter par budget et service, risque DGP, délais et volumes par mois, échecs de publication',
     tags: ['tableau de bord'],
     params: tenantParams,
-    handler: async ({ tenantId }) => {
-      // Deadline risk from the search index (its dgp_expiry is the deadline module's expiry, kept
-      // up to date at indexing): counts stay cheap at hundreds of thousands of invoices.
-      const riskDays = loadDeadlineSettings().riskDays;
-      const risk = (days: number, limit: number) =>
-        searchInvoices(context.store, tenantId, { filters: { dgpRiskDays: days }, sort: 'received', direction: 'asc', limit, facets: false });
-      const [figures, late, atRisk, failures] = await Promise.all([dashboardFigures(db, tenantId), risk(-1, 1), risk(riskDays, 8), listPublishFailures(db, { tenantId })]);
-      return {
-        ...figures,
-        risk: { late: late.total, at_risk: atRisk.total - late.total },
-        mostUrgent: atRisk.items.map((item) => ({
-          invoiceId: item.invoiceId,
-          number: item.number,
-          supplier: item.supplierName,
-          amountTtc: item.amountTtc,
-          expiryDate: item.dgpExpiry,
-        })),
-        publishFailures: failures.slice(0, 20),
-      };
-    },
+    handler: async ({ tenantId }) => loadDashboard(context, tenantId),
   });
+
+  const publicationParams = tenantParams.extend({ publicationId: z.string().min(1).max(64) });
+  const requirePublication = async (tenantId: string, publicationId: string) => {
+    if (!(await isPublicationOf(context, tenantId, publicationId))) throw new HttpError(404, 'NOT_FOUND', 'Publication introuvable.');
+  };
 
   defineRoute(app, context, {
     method: 'POST',
@@ -52,11 +36,24 @@ export function register(app: FastifyInstance, context: AppContext): void {
     access: { kind: 'tenant', permission: 'invoice.decide' },
     summary: 'Relancer une publication de statut vers Chorus Pro en échec',
     tags: ['tableau de bord'],
-    params: tenantParams.extend({ publicationId: z.string().min(1).max(64) }),
+    params: publicationParams,
     handler: async ({ tenantId, params, actor }) => {
-      const failures = await listPublishFailures(db, { tenantId });
-      if (!failures.some((failure) => failure.id === params.publicationId)) throw new HttpError(404, 'NOT_FOUND', 'Publication introuvable.');
+      await requirePublication(tenantId, params.publicationId);
       return retryPublication(db, params.publicationId, actor);
+    },
+  });
+
+  defineRoute(app, context, {
+    method: 'POST',
+    url: '/api/tenants/:tenantId/publications/:publicationId/abandon',
+    access: { kind: 'tenant', permission: 'invoice.decide' },
+    summary: 'Abandonner une publication de statut en échec (motif obligatoire, gardé dans l’historique de la facture)',
+    tags: ['tableau de bord'],
+    params: publicationParams,
+    body: z.object({ reason: z.string().trim().min(1, 'Le motif de l’abandon est obligatoire.').max(500) }),
+    handler: async ({ tenantId, params, body, actor }) => {
+      await requirePublication(tenantId, params.publicationId);
+      return abandonPublication(db, params.publicationId, actor, body.reason);
     },
   });
 

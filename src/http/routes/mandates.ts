@@ -1,25 +1,15 @@
 // Mandater and the bordereaux: mandats from reconciled invoices, bordereaux of pending mandats, the
 // PES file, sending it to the accountant and following the acknowledgement.
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
 import { createBordereau, generateBordereauPes, getBordereau, listBordereaux, sendBordereau } from '../../app/mandate/bordereaux.ts';
-import { createMandat, getMandat, listMandats } from '../../app/mandate/mandats.ts';
-import { DropFolderChannel } from '../../teletransmission/drop-folder.ts';
-import type { Teletransmission } from '../../teletransmission/types.ts';
+import { pollBordereau } from '../../app/mandate/acquits.ts';
+import { createMandat, getMandat, listMandats, previewMandat } from '../../app/mandate/mandats.ts';
+import { channelFromConfig } from '../../teletransmission/index.ts';
 import { defineRoute } from '../routing.ts';
 import { tenantParams } from './admin.ts';
 import { requireInvoice } from './invoices.ts';
-
-/** The channel of this installation: S²low when configured, else the drop folder in the data directory. */
-async function channelFor(context: AppContext): Promise<Teletransmission> {
-  if (process.env.S2LOW_URL) {
-    const { S2lowChannel, s2lowOptionsFromEnv } = await import('../../teletransmission/s2low.ts');
-    return new S2lowChannel(s2lowOptionsFromEnv());
-  }
-  return new DropFolderChannel(path.join(context.config.dataDir, 'teletransmission'));
-}
 
 export function register(app: FastifyInstance, context: AppContext): void {
   const db = context.store.db;
@@ -41,6 +31,24 @@ export function register(app: FastifyInstance, context: AppContext): void {
     handler: async ({ tenantId, query }) => ({
       items: await listMandats(db, tenantId, { status: query.status, budgetCode: query.budget, exercice: query.exercice, invoiceId: query.invoiceId }),
     }),
+  });
+
+  const invoiceIdList = z
+    .union([z.string().min(1).max(64), z.array(z.string().min(1).max(64)).min(1).max(200)])
+    .transform((value) => (Array.isArray(value) ? value : [value]));
+
+  defineRoute(app, context, {
+    method: 'GET',
+    url: '/api/tenants/:tenantId/mandats/preview',
+    access: { kind: 'tenant', permission: 'invoice.read' },
+    summary: 'Le mandat pré-rempli de factures rapprochées et ses contrôles, sans rien enregistrer (invoiceId répété)',
+    tags: ['mandats'],
+    params: tenantParams,
+    query: z.object({ invoiceId: invoiceIdList }),
+    handler: async ({ tenantId, query, actor }) => {
+      for (const invoiceId of query.invoiceId) await requireInvoice(context, tenantId, invoiceId);
+      return previewMandat(context, tenantId, actor, { invoiceIds: query.invoiceId });
+    },
   });
 
   defineRoute(app, context, {
@@ -137,6 +145,20 @@ export function register(app: FastifyInstance, context: AppContext): void {
     summary: 'Transmettre le bordereau au comptable (tiers de télétransmission)',
     tags: ['bordereaux'],
     params: bordereauParams,
-    handler: async ({ tenantId, params, actor }) => sendBordereau(context, tenantId, actor, { bordereauId: params.bordereauId, channel: await channelFor(context) }),
+    handler: async ({ tenantId, params, actor }) => sendBordereau(context, tenantId, actor, { bordereauId: params.bordereauId, channel: channelFromConfig(context.config) }),
+  });
+
+  defineRoute(app, context, {
+    method: 'POST',
+    url: '/api/tenants/:tenantId/bordereaux/:bordereauId/poll',
+    access: { kind: 'tenant', permission: 'bordereau.sign' },
+    summary: 'Interroger la télétransmission et importer l’acquittement du bordereau s’il est arrivé',
+    tags: ['bordereaux'],
+    params: bordereauParams,
+    handler: async ({ tenantId, params, actor }) => {
+      const current = await getBordereau(db, tenantId, params.bordereauId);
+      const result = await pollBordereau(context, tenantId, actor, { bordereauId: params.bordereauId, channel: channelFromConfig(context.config, process.env, current.channel ?? undefined) });
+      return { status: result.status, acquit: result.acquit, bordereau: result.bordereau };
+    },
   });
 }

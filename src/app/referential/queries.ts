@@ -1,5 +1,5 @@
-// Read-only lists for the Référentiel screen (tiers, engagements, budgets of a collectivité). No use
-// case elsewhere lists them page by page; writes go through src/app/referential (imports).
+// Read-only queries of the referential for the screens and the API (tiers, engagements, budgets with
+// their exercices and the services of a collectivité), page by page. Writes go through import.ts.
 import type { Kysely } from 'kysely';
 import { Decimal } from '../../domain/money.ts';
 import type { Database } from '../../store/schema.ts';

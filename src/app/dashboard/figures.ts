@@ -1,6 +1,6 @@
 // The dashboard's figures, read from the search index (one row per invoice, already carrying
 // budget, service, status and dates): work to do by budget and by service, volumes and processing
-// time per month. Deadline risk and publishing failures come from their own use cases.
+// time per month. Deadline risk and publishing failures: index.ts.
 import { sql, type Kysely } from 'kysely';
 import { Decimal } from '../../domain/money.ts';
 import type { Database } from '../../store/schema.ts';
