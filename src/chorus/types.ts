@@ -2,6 +2,7 @@
 // ../shared/reference/chorus-pro/API.md and the fixtures. The client and the simulator share them,
 // so a field renamed here breaks both at compile time. Amounts are JSON numbers on the wire (that is
 // what Chorus sends); convert them with `Decimal.parse(String(n))` before any arithmetic.
+import { CHORUS_STATUS_CODES } from '../domain/lifecycle.ts';
 
 /** Statuses of a FACTURE as `recupererEtatParTypeDemandePaiement` lists them (§3.1). */
 export const CHORUS_STATUSES = [
@@ -47,21 +48,8 @@ export const RECIPIENT_TARGET_STATUSES = [
 ] as const satisfies readonly ChorusStatus[];
 export type RecipientTargetStatus = (typeof RECIPIENT_TARGET_STATUSES)[number];
 
-/** Numeric status codes of the pivot's CycleDeValidation (CPPStatutPivot, §3.1). */
-export const PIVOT_STATUS_CODES: Partial<Record<ChorusStatus, string>> = {
-  DEPOSEE: '01',
-  EN_COURS_ACHEMINEMENT: '02',
-  MISE_A_DISPOSITION: '03',
-  A_RECYCLER: '04',
-  REJETEE: '05',
-  SUSPENDUE: '06',
-  SERVICE_FAIT: '07',
-  MANDATEE: '08',
-  MISE_A_DISPOSITION_COMPTABLE: '09',
-  COMPTABILISEE: '10',
-  MISE_EN_PAIEMENT: '11',
-  COMPLETEE: '12',
-};
+/** Numeric status codes of the pivot's CycleDeValidation (CPPStatutPivot, §3.1); the table lives with the lifecycle. */
+export const PIVOT_STATUS_CODES: Partial<Record<ChorusStatus, string>> = CHORUS_STATUS_CODES;
 
 export type TypeDemandePaiement = 'FACTURE' | 'FACTURE_TRAVAUX' | 'MEMOIRE_JUSTICE' | 'DEMANDE_REMBOURSEMENT';
 export type TypeFacture = 'FACTURE' | 'AVOIR' | 'ACOMPTE';
