@@ -4,14 +4,24 @@
 // mandate; a user of another collectivité cannot open the invoice even by URL. axe-core checks
 // each screen (WCAG 2.1 A/AA); screenshots of each step go to test-artifacts/e2e/.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { listMatches } from '../../src/app/match/run.ts';
 import { getInvoiceDetail } from '../../src/store/invoices.ts';
+import { channelFromConfig, type DropFolderChannel } from '../../src/teletransmission/index.ts';
+import { simulatedAcquit, summarisePes } from '../../src/teletransmission/s2low-sim.ts';
 import { axeViolations, type Harness, login, shot, startHarness } from './harness.ts';
 
 let harness: Harness;
 let target: { id: string; number: string; supplier: string; chorusId: number; engagement: string };
+/** A second reconciled invoice, for the failing checks shown inline. */
+let other: { id: string; engagement: string } | undefined;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 before(async () => {
   harness = await startHarness({ invoices: 80 });
@@ -21,8 +31,11 @@ before(async () => {
     if (match.anomalies.length > 0 || !match.engagement) continue;
     const invoice = await getInvoiceDetail(db, harness.demo.tenantId, match.invoiceId);
     if (!invoice || invoice.status !== 'received' || !invoice.number || !invoice.supplier.name || invoice.documentType !== 'invoice') continue;
-    target = { id: invoice.id, number: invoice.number, supplier: invoice.supplier.name, chorusId: invoice.chorusId, engagement: match.engagement.numero };
-    break;
+    if (!target) target = { id: invoice.id, number: invoice.number, supplier: invoice.supplier.name, chorusId: invoice.chorusId, engagement: match.engagement.numero };
+    else if (invoice.supplier.name !== target.supplier) {
+      other = { id: invoice.id, engagement: match.engagement.numero };
+      break;
+    }
   }
   assert.ok(target, 'the seeded data has a matched, received invoice without anomaly');
 });
@@ -84,7 +97,15 @@ test('from the inbox to the accountant: find, reconcile, service fait, mandat, b
 
     await page.getByRole('button', { name: 'Mandater' }).click();
     await page.getByRole('heading', { name: 'Nouveau mandat', level: 1 }).waitFor();
+    // The form is pre-filled by the server's preview, every check passed, before anything is saved.
+    await page.getByText('Tous les contrôles sont satisfaits').waitFor();
+    assert.match(await page.getByLabel('Tiers', { exact: true }).inputValue(), new RegExp(escapeRegExp(target.supplier)));
+    assert.equal(await page.getByLabel('Engagement', { exact: true }).inputValue(), target.engagement);
+    assert.match(await page.getByLabel('Objet', { exact: true }).inputValue(), new RegExp(`Fact\\. ${escapeRegExp(target.number)}`));
+    assert.match(await page.getByLabel('Exercice', { exact: true }).inputValue(), /^\d{4}$/);
+    assert.notEqual(await page.getByLabel('Début du délai de paiement').inputValue(), '—');
     await expectAccessible(page, 'mandat');
+    await shot(page, '07a-mandat-pre-rempli');
     await page.getByRole('button', { name: 'Créer le mandat' }).click();
     await page.getByText(/Mandat n° \d+ créé/).waitFor();
     await shot(page, '07-mandat');
@@ -111,6 +132,36 @@ test('from the inbox to the accountant: find, reconcile, service fait, mandat, b
       if (!posted) await new Promise((resolve) => setTimeout(resolve, 300));
     }
     assert.ok(posted, `MANDATEE for Chorus invoice ${target.chorusId} reached the simulator`);
+
+    // The accountant rejects the mandat: "Suivre l'acquittement" imports it, the reason shows per mandat.
+    const db = harness.context.store.db;
+    const sent = await db.selectFrom('bordereaux').selectAll().where('tenant_id', '=', tenantId).where('status', '=', 'sent').executeTakeFirstOrThrow();
+    const summary = summarisePes(await harness.context.blobs.get(sent.pes_sha256!))!;
+    const inbox = (channelFromConfig(harness.context.config) as DropFolderChannel).inbox;
+    fs.mkdirSync(inbox, { recursive: true });
+    const piece = summary.bordereaux[0]!.pieces[0]!;
+    fs.writeFileSync(path.join(inbox, `ACQUIT_${sent.pes_filename}`), simulatedAcquit(summary, { accepted: false, reason: 'Compte 6064 non ouvert au budget', code: 'ERREUR_AUTRE', piece }));
+    await page.goto(`${base}/c/${tenantId}/bordereaux`);
+    await page.getByRole('button', { name: 'Suivre l’acquittement' }).first().click();
+    await page.getByText('Acquittement importé : bordereau rejeté.').waitFor();
+    await page.getByText(`Mandat n° ${piece} : rejeté, à corriger`).waitFor();
+    await page.getByText(/Compte 6064 non ouvert au budget/).first().waitFor();
+    await expectAccessible(page, 'bordereaux (acquittement)');
+    await shot(page, '08a-acquittement-rejete');
+
+    // A publication that failed is abandoned from the dashboard, with its reason.
+    const publication = await db.selectFrom('publish_outbox').select('id').where('invoice_id', '=', target.id).where('status', '=', 'MANDATEE').executeTakeFirstOrThrow();
+    await db.updateTable('publish_outbox').set({ state: 'failed', last_error: 'Chorus Pro : statut refusé (20001)', attempts: 5 }).where('id', '=', publication.id).execute();
+    await page.goto(`${base}/c/${tenantId}/tableau-de-bord`);
+    await page.getByText('Chorus Pro : statut refusé (20001)').waitFor();
+    await page.getByRole('button', { name: 'Abandonner…' }).click();
+    await page.getByLabel('Motif de l’abandon (gardé dans l’historique de la facture)').fill('Statut posé à la main sur le portail Chorus Pro');
+    await expectAccessible(page, 'tableau de bord (abandon)');
+    await shot(page, '08b-abandon-publication');
+    await page.getByRole('button', { name: 'Abandonner la publication' }).click();
+    await page.getByText('Aucun échec de publication.').waitFor();
+    const abandoned = await db.selectFrom('publish_outbox').select(['state', 'resolution']).where('id', '=', publication.id).executeTakeFirstOrThrow();
+    assert.deepEqual(abandoned, { state: 'skipped', resolution: 'abandoned' });
 
     for (const [path, heading, name] of [
       ['referentiel', 'Référentiel', '09-referentiel'],
@@ -206,6 +257,31 @@ test('a share link opens the read-only dossier without an account', async () => 
     await shot(shared, '14-partage');
     await anonymous.close();
   } finally {
+    await page.close();
+  }
+});
+
+test('the mandat form shows a failing check inline, next to its field, and refuses to create', async () => {
+  assert.ok(other, 'the seeded data has a second matched invoice');
+  const db = harness.context.store.db;
+  const engagement = await db.selectFrom('engagements').select(['budget_id', 'exercice']).where('tenant_id', '=', harness.demo.tenantId).where('numero', '=', other.engagement).executeTakeFirstOrThrow();
+  const page = await harness.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await db.updateTable('exercices').set({ open: 0 }).where('budget_id', '=', engagement.budget_id).where('year', '=', Number(engagement.exercice)).execute();
+  try {
+    await login(page, harness.server.url, 'valideur');
+    await page.goto(`${harness.server.url}/c/${harness.demo.tenantId}/mandats/nouveau/${other.id}`);
+    await page.getByRole('heading', { name: 'Nouveau mandat', level: 1 }).waitFor();
+    const exercice = page.getByLabel('Exercice', { exact: true });
+    await exercice.waitFor();
+    assert.equal(await exercice.getAttribute('aria-invalid'), 'true');
+    assert.match(await exercice.inputValue(), /clos/);
+    await page.locator('#m-exercice-error').getByText(/est clos/).waitFor();
+    assert.equal(await page.getByLabel('Engagement', { exact: true }).inputValue(), other.engagement);
+    assert.ok(await page.getByRole('button', { name: 'Créer le mandat' }).isDisabled());
+    await expectAccessible(page, 'mandat (contrôle en échec, mobile)');
+    await shot(page, '07b-mandat-controle-mobile');
+  } finally {
+    await db.updateTable('exercices').set({ open: 1 }).where('budget_id', '=', engagement.budget_id).where('year', '=', Number(engagement.exercice)).execute();
     await page.close();
   }
 });

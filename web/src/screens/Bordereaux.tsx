@@ -7,8 +7,12 @@ import { t } from '../i18n/fr.ts';
 import { canDo, useSession } from '../session.tsx';
 
 type Mandat = { id: string; numero: number; budget: string; exercice: number; status: string; statusLabel: string; tiers: { name: string }; montantTTC: string; invoiceNumbers: string[] };
+type Verdict = { status: string; reason: string | null };
 type Bordereau = {
   id: string;
+  mandats: { id: string; numero: number; status: string; statusLabel: string; montantTTC: string; tiers: string; acquit: Verdict | null }[];
+  acquitResult: string | null;
+  sentAt: string | null;
   numero: number;
   budget: string;
   exercice: number;
@@ -22,11 +26,45 @@ type Bordereau = {
   acknowledgedAt: string | null;
 };
 
+const BADGE: Record<string, string> = { ready: 'badge-received', sent: 'badge-sent_to_accountant', accepted: 'badge-paid', rejected: 'badge-danger', partially_rejected: 'badge-warning' };
+
+/** Where the transmission stands and, once the acquittement is in, the accountant's verdict per mandat with the reasons. */
+function AcquitCell({ bordereau }: { bordereau: Bordereau }) {
+  if (!bordereau.sentAt) return <span className="muted">{t.bordereaux.notSent}</span>;
+  const verdicts = bordereau.mandats.filter((mandat) => mandat.acquit);
+  return (
+    <div>
+      {bordereau.acknowledgedAt ? (
+        <span>{t.bordereaux.acknowledgedOn(t.format.dateTime(bordereau.acknowledgedAt))}</span>
+      ) : (
+        <span>{bordereau.transmissionStatus ?? t.bordereaux.waiting}</span>
+      )}
+      {verdicts.length > 0 ? (
+        <ul className="verdicts" aria-label={t.bordereaux.verdicts(bordereau.numero)}>
+          {verdicts.map((mandat) => (
+            <li key={mandat.id}>
+              {t.bordereaux.mandatVerdict(mandat.numero, mandat.acquit!.status === 'accepted' ? t.bordereaux.accepted : t.bordereaux.toCorrect)}
+              {mandat.status !== mandat.acquit!.status ? ` (${t.bordereaux.now} : ${mandat.statusLabel})` : ''}
+              {mandat.acquit!.reason ? <div className="reason">{mandat.acquit!.reason}</div> : null}
+            </li>
+          ))}
+        </ul>
+      ) : bordereau.rejectionReason ? (
+        <div className="reason">{bordereau.rejectionReason}</div>
+      ) : null}
+    </div>
+  );
+}
+
 export default function BordereauxScreen({ tenantId }: { tenantId: string }) {
   const session = useSession();
   const grant = session.grants.find((candidate) => candidate.tenantId === tenantId);
   const base = `/api/tenants/${tenantId}`;
-  const pending = useData(() => get<{ items: Mandat[] }>(`${base}/mandats?status=pending`), [base]);
+  // New mandats and those the accountant sent back (à corriger) go into the next bordereau.
+  const pending = useData(async () => {
+    const [fresh, toCorrect] = await Promise.all([get<{ items: Mandat[] }>(`${base}/mandats?status=pending`), get<{ items: Mandat[] }>(`${base}/mandats?status=to_correct`)]);
+    return { items: [...fresh.items, ...toCorrect.items] };
+  }, [base]);
   const bordereaux = useData(() => get<{ items: Bordereau[] }>(`${base}/bordereaux`), [base]);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -68,6 +106,7 @@ export default function BordereauxScreen({ tenantId }: { tenantId: string }) {
                 {mandats.map((mandat) => (
                   <li key={mandat.id}>
                     Mandat n° {mandat.numero} — {mandat.tiers.name} — {t.format.money(mandat.montantTTC)} ({mandat.invoiceNumbers.join(', ')})
+                    {mandat.status === 'to_correct' ? <span className="badge badge-warning"> {mandat.statusLabel}</span> : null}
                   </li>
                 ))}
               </ul>
@@ -114,8 +153,12 @@ export default function BordereauxScreen({ tenantId }: { tenantId: string }) {
                     <td>{bordereau.exercice}</td>
                     <td className="num">{bordereau.mandatCount}</td>
                     <td className="num">{t.format.money(bordereau.totalTTC)}</td>
-                    <td>{bordereau.statusLabel}</td>
-                    <td>{bordereau.acknowledgedAt ? t.format.dateTime(bordereau.acknowledgedAt) : (bordereau.transmissionStatus ?? t.app.none)}{bordereau.rejectionReason ? ` — ${bordereau.rejectionReason}` : ''}</td>
+                    <td>
+                      <span className={`badge ${BADGE[bordereau.status] ?? ''}`}>{bordereau.statusLabel}</span>
+                    </td>
+                    <td>
+                      <AcquitCell bordereau={bordereau} />
+                    </td>
                     <td>
                       <div className="actions">
                         {sign && bordereau.status === 'ready' ? (
@@ -136,6 +179,21 @@ export default function BordereauxScreen({ tenantId }: { tenantId: string }) {
                         {sign && bordereau.status === 'ready' ? (
                           <button type="button" disabled={busy} onClick={() => void act(async () => (await post(`${base}/bordereaux/${bordereau.id}/send`), t.bordereaux.sent))}>
                             {t.bordereaux.send}
+                          </button>
+                        ) : null}
+                        {sign && bordereau.status === 'sent' ? (
+                          <button
+                            type="button"
+                            className="button-secondary"
+                            disabled={busy}
+                            onClick={() =>
+                              void act(async () => {
+                                const polled = await post<{ status: { message: string }; acquit: { result: string } | null }>(`${base}/bordereaux/${bordereau.id}/poll`);
+                                return polled.acquit ? t.bordereaux.acquitImported(t.bordereaux.results[polled.acquit.result] ?? polled.acquit.result) : t.bordereaux.noAcquitYet(polled.status.message);
+                              })
+                            }
+                          >
+                            {t.bordereaux.poll}
                           </button>
                         ) : null}
                       </div>

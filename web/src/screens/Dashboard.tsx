@@ -1,7 +1,8 @@
 // Tableau de bord: the work to do, deadlines at risk, processing time and volumes, publishing failures.
+import { useState } from 'react';
 import { get, post, qs } from '../api.ts';
 import { Bars, MonthChart } from '../components/Charts.tsx';
-import { ErrorMessage, Loading, PageTitle, Section, useData } from '../components/ui.tsx';
+import { ErrorMessage, Loading, Notice, PageTitle, Section, useData } from '../components/ui.tsx';
 import { t } from '../i18n/fr.ts';
 import { Link } from '../router.tsx';
 import { canDo, useSession } from '../session.tsx';
@@ -87,22 +88,78 @@ export default function DashboardScreen({ tenantId }: { tenantId: string }) {
           {d.publishFailures.length === 0 ? (
             <p>{t.dashboard.noPublishFailure}</p>
           ) : (
-            <ul>
+            <ul className="failures">
               {d.publishFailures.map((failure) => (
-                <li key={failure.id}>
-                  <Link to={`/c/${tenantId}/factures/${failure.invoiceId}`}>{failure.invoiceNumber ?? failure.invoiceId}</Link> — {failure.status} :{' '}
-                  {failure.lastError}{' '}
-                  {canDo(grant, 'invoice.decide') ? (
-                    <button type="button" className="button-link" onClick={() => void post(`/api/tenants/${tenantId}/publications/${failure.id}/retry`).then(data.reload)}>
-                      {t.dashboard.retry}
-                    </button>
-                  ) : null}
-                </li>
+                <PublishFailure key={failure.id} tenantId={tenantId} failure={failure} canAct={canDo(grant, 'invoice.decide')} onDone={data.reload} />
               ))}
             </ul>
           )}
         </Section>
       </div>
     </div>
+  );
+}
+
+type Failure = Dashboard['publishFailures'][number];
+
+/** One failed publication: retry it, or abandon it with a reason (kept in the invoice's history). */
+function PublishFailure({ tenantId, failure, canAct, onDone }: { tenantId: string; failure: Failure; canAct: boolean; onDone: () => void }) {
+  const [abandoning, setAbandoning] = useState(false);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const base = `/api/tenants/${tenantId}/publications/${failure.id}`;
+  const run = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      onDone();
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const reasonId = `abandon-reason-${failure.id}`;
+  return (
+    <li>
+      <Link to={`/c/${tenantId}/factures/${failure.invoiceId}`}>{failure.invoiceNumber ?? failure.invoiceId}</Link> — {failure.status} : {failure.lastError}{' '}
+      <span className="muted">({t.dashboard.attempts(failure.attempts)})</span>
+      {canAct ? (
+        <div className="actions">
+          <button type="button" className="button-secondary" disabled={busy} onClick={() => void run(() => post(`${base}/retry`))}>
+            {t.dashboard.retry}
+          </button>
+          {!abandoning ? (
+            <button type="button" className="button-secondary" disabled={busy} onClick={() => setAbandoning(true)}>
+              {t.dashboard.abandon}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      {abandoning ? (
+        <form
+          className="inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (!reason.trim()) return setError(t.dashboard.abandonReasonRequired);
+            void run(() => post(`${base}/abandon`, { reason }));
+          }}
+        >
+          <div className="field">
+            <label htmlFor={reasonId}>{t.dashboard.abandonReason}</label>
+            <input id={reasonId} value={reason} onChange={(event) => setReason(event.target.value)} required maxLength={500} />
+          </div>
+          <button type="submit" className="button-danger" disabled={busy}>
+            {t.dashboard.abandonConfirm}
+          </button>
+          <button type="button" className="button-secondary" onClick={() => setAbandoning(false)}>
+            {t.app.cancel}
+          </button>
+        </form>
+      ) : null}
+      {error ? <Notice kind="error">{error}</Notice> : null}
+    </li>
   );
 }
