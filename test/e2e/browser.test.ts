@@ -279,6 +279,7 @@ test('the mandat form shows a failing check inline, next to its field, and refus
     assert.equal(await page.getByLabel('Engagement', { exact: true }).inputValue(), other.engagement);
     assert.ok(await page.getByRole('button', { name: 'Créer le mandat' }).isDisabled());
     await expectAccessible(page, 'mandat (contrôle en échec, mobile)');
+    await page.evaluate(() => document.getElementById('m-exercice')?.closest('.field')?.scrollIntoView({ block: 'center' }));
     await shot(page, '07b-mandat-controle-mobile');
   } finally {
     await db.updateTable('exercices').set({ open: 1 }).where('budget_id', '=', engagement.budget_id).where('year', '=', Number(engagement.exercice)).execute();

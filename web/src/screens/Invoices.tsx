@@ -184,7 +184,7 @@ export default function Invoices({ tenantId }: { tenantId: string }) {
         <input id="invoice-search" ref={searchInput} type="search" placeholder={t.invoices.searchPlaceholder} {...field('q')} />
         <button type="submit">{t.invoices.search}</button>
       </form>
-      <p className="muted">{t.invoices.keyboardHelp}</p>
+      <p className="muted hide-mobile">{t.invoices.keyboardHelp}</p>
       <div className="invoices-layout">
         <aside className="card filters" aria-labelledby="filters-title">
           <h2 id="filters-title">{t.invoices.filters}</h2>

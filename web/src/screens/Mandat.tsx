@@ -88,8 +88,8 @@ export default function MandatScreen({ tenantId, invoiceId }: { tenantId: string
 
   const line = draft.lines[0];
   const imputation = line ? [line.nature, line.fonction, line.operation].filter(Boolean).join(' / ') : null;
-  const field = (id: string, label: string, value: string | null, concerns?: Field) => (
-    <ReadOnly key={id} id={id} label={label} value={value ?? t.app.none} problems={concerns ? byField.get(concerns) ?? [] : []} />
+  const field = (id: string, label: string, value: string | null, concerns?: Field, wide = false) => (
+    <ReadOnly key={id} id={id} label={label} value={value ?? t.app.none} problems={concerns ? byField.get(concerns) ?? [] : []} wide={wide} />
   );
   return (
     <div>
@@ -123,7 +123,7 @@ export default function MandatScreen({ tenantId, invoiceId }: { tenantId: string
           {field('m-tiers', t.mandat.tiers, draft.tiers ? `${draft.tiers.name} (${draft.tiers.siret})` : `${data.supplier.name ?? ''} (${data.supplier.siret ?? t.app.none})`, 'tiers')}
           {field('m-iban', t.invoice.iban, draft.iban ? `${draft.iban}${draft.bic ? ` — BIC ${draft.bic}` : ''}` : null, 'iban')}
           {field('m-mode', t.mandat.paymentMode, draft.modeReglement ? (t.mandat.paymentModes[draft.modeReglement] ?? draft.modeReglement) : null)}
-          {field('m-objet', t.mandat.object, draft.objet)}
+          {field('m-objet', t.mandat.object, draft.objet, undefined, true)}
           {field('m-budget', t.mandat.budget, draft.budget ? `${draft.budget.code} — ${t.mandat.regime(draft.budget.vatRegime)}` : null)}
           {field('m-exercice', t.mandat.exercice, draft.exercice ? `${draft.exercice}${draft.exerciceOpen === false ? ` (${t.mandat.closed})` : ''}` : null, 'exercice')}
           {field('m-engagement', t.mandat.engagement, draft.engagements.join(', ') || null, 'engagement')}
@@ -176,10 +176,10 @@ export default function MandatScreen({ tenantId, invoiceId }: { tenantId: string
   );
 }
 
-function ReadOnly({ id, label, value, problems }: { id: string; label: string; value: string; problems: Problem[] }) {
+function ReadOnly({ id, label, value, problems, wide }: { id: string; label: string; value: string; problems: Problem[]; wide: boolean }) {
   const errorId = `${id}-error`;
   return (
-    <div className={problems.length > 0 ? 'field field-invalid' : 'field'}>
+    <div className={['field', wide ? 'field-wide' : '', problems.length > 0 ? 'field-invalid' : ''].filter(Boolean).join(' ')}>
       <label htmlFor={id}>{label}</label>
       <input id={id} value={value} readOnly aria-invalid={problems.length > 0 ? true : undefined} aria-describedby={problems.length > 0 ? errorId : undefined} />
       {problems.length > 0 ? (
