@@ -54,6 +54,10 @@ async function startSimulatorProcess(invoices: number): Promise<{ url: string; t
     });
     child.on('exit', (code) => reject(new Error(`chorus-sim exited (${code}): ${output}`)));
   });
+  // A real Chorus serves stored files: render the simulator's documents before timing the client.
+  const prerender = await fetch(`${url}/_sim/prerender`, { method: 'POST' });
+  if (!prerender.ok) throw new Error(`chorus-sim prerender failed: HTTP ${prerender.status}`);
+  process.stderr.write(`  simulator documents prerendered: ${JSON.stringify(await prerender.json())}\n`);
   return { url, tokenUrl: `${url}/api/oauth/token`, stop: () => child.kill('SIGTERM') };
 }
 

@@ -77,6 +77,46 @@ export async function appendAudit(trx: Transaction<Database>, entry: AuditEntry)
   return seq;
 }
 
+/**
+ * Appends several entries at once, chained in the given order: the chain head moves by their count
+ * in one statement, the previous hash is read once, and the rows go in multi-row inserts. The
+ * result is exactly what appending them one by one would write (same seqs, same hashes).
+ */
+export async function appendAuditBatch(trx: Transaction<Database>, entries: AuditEntry[]): Promise<number[]> {
+  if (entries.length === 0) return [];
+  const head = await trx
+    .updateTable('sequences')
+    .set((eb) => ({ value: eb('value', '+', entries.length) }))
+    .where('name', '=', 'audit_log')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  const first = Number(head.value) - entries.length + 1;
+  const previous =
+    first === 1 ? undefined : await trx.selectFrom('audit_log').select('hash').where('seq', '=', first - 1).executeTakeFirst();
+  let previousHash = previous?.hash ?? GENESIS_HASH;
+  const now = new Date().toISOString();
+  const rows = entries.map((entry, index) => {
+    const fields: ChainedFields = {
+      seq: first + index,
+      at: entry.at ?? now,
+      tenant_id: entry.tenantId,
+      actor: entry.actor,
+      action: entry.action,
+      entity: entry.entity,
+      entity_id: entry.entityId,
+      data_json: entry.data === undefined ? null : JSON.stringify(entry.data),
+      prev_hash: previousHash,
+    };
+    previousHash = hashAuditEntry(fields);
+    return { ...fields, hash: previousHash };
+  });
+  // SQLite caps bound parameters per statement (10 per row here).
+  for (let start = 0; start < rows.length; start += 500) {
+    await trx.insertInto('audit_log').values(rows.slice(start, start + 500)).execute();
+  }
+  return rows.map((row) => row.seq);
+}
+
 export type AuditVerification =
   | { ok: true; entries: number }
   | { ok: false; entries: number; firstBrokenSeq: number; reason: string };

@@ -6,7 +6,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Invoice } from '../domain/invoice.ts';
 import { newId } from '../domain/ids.ts';
 import { Decimal, toAmountString } from '../domain/money.ts';
-import { appendAudit } from './audit.ts';
+import { appendAuditBatch } from './audit.ts';
 import type { Dialect } from './db.ts';
 import type { Database } from './schema.ts';
 import type { InvoiceTable } from './tables/foundation.ts';
@@ -131,133 +131,195 @@ export async function upsertInvoice(
   input: InvoiceRecordInput,
   options: { actor?: string; now?: string } = {},
 ): Promise<UpsertOutcome> {
-  const now = options.now ?? new Date().toISOString();
-  const columns = columnsOf(input);
-  const selectExisting = () => {
-    const query = trx
-      .selectFrom('invoices')
-      .select(['id', 'status', 'chorus_status', 'history_only'])
-      .where('tenant_id', '=', input.tenantId)
-      .where('chorus_id', '=', input.chorusId);
-    return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
-  };
-  let existing = await selectExisting();
-  let outcome: UpsertOutcome['outcome'] = 'updated';
-  let id: string;
-  if (!existing) {
-    const inserted = await trx
-      .insertInto('invoices')
-      .values({
-        id: newId(),
-        tenant_id: input.tenantId,
-        chorus_id: input.chorusId,
-        status: input.initialStatus,
-        history_only: input.historyOnly ? 1 : 0,
-        created_at: now,
-        updated_at: now,
-        ...columns,
-      })
-      .onConflict((conflict) => conflict.columns(['tenant_id', 'chorus_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (inserted) {
-      id = inserted.id;
-      outcome = 'new';
-    } else {
-      existing = await selectExisting();
-      if (!existing) throw new Error(`invoice ${input.chorusId} vanished during its upsert`);
-      id = existing.id;
-    }
-  } else {
-    id = existing.id;
-  }
-
-  if (outcome === 'updated' && existing) {
-    const nextStatus = input.statusOnUpdate({ status: existing.status, chorusStatus: existing.chorus_status }) ?? existing.status;
-    await trx
-      .updateTable('invoices')
-      .set({ ...columns, status: nextStatus, updated_at: now })
-      .where('id', '=', id)
-      .execute();
-    await Promise.all([
-      trx.deleteFrom('invoice_lines').where('invoice_id', '=', id).execute(),
-      trx.deleteFrom('invoice_vat').where('invoice_id', '=', id).execute(),
-      trx.deleteFrom('invoice_files').where('invoice_id', '=', id).execute(),
-      trx.deleteFrom('chorus_history').where('invoice_id', '=', id).execute(),
-    ]);
-  }
-
-  await writeChildren(trx, id, input);
-  await appendAudit(trx, {
-    tenantId: input.tenantId,
-    actor: options.actor ?? 'system:sync',
-    action: outcome === 'new' ? 'invoice.sync.create' : 'invoice.sync.update',
-    entity: 'invoice',
-    entityId: id,
-    data: {
-      chorusId: input.chorusId,
-      chorusStatus: input.chorusStatus,
-      number: columns.number,
-      ...(input.quarantineReason ? { quarantined: input.quarantineReason } : {}),
-      ...(input.historyOnly && outcome === 'new' ? { historyOnly: true } : {}),
-    },
-    at: now,
-  });
-  return { id, outcome };
+  const [outcome] = await upsertInvoices(trx, dialect, [input], options);
+  return outcome!;
 }
 
-async function writeChildren(trx: Transaction<Database>, invoiceId: string, input: InvoiceRecordInput): Promise<void> {
-  const model = input.model;
-  const lines = (model?.lines ?? []).map((line, position) => ({
-    invoice_id: invoiceId,
-    position,
-    line_id: line.id,
-    name: line.name,
-    quantity: line.quantity,
-    unit_code: line.unitCode,
-    net_price: line.netPrice,
-    net_amount: line.netAmount,
-    vat_category: line.vatCategory,
-    vat_rate: line.vatRate,
-  }));
-  const vat = (model?.vatBreakdown ?? []).map((entry, position) => ({
-    invoice_id: invoiceId,
-    position,
-    category: entry.category,
-    rate: entry.rate,
-    taxable_amount: entry.taxableAmount,
-    tax_amount: entry.taxAmount,
-    exemption_reason: entry.exemptionReason,
-  }));
-  const files = input.files.map((file, position) => ({
-    invoice_id: invoiceId,
-    position,
-    role: file.role,
-    filename: file.filename,
-    mime_type: file.mimeType,
-    size: file.size,
-    sha256: file.sha256,
-  }));
-  const seen = new Set<string>();
-  const history = input.history
-    .filter((entry) => {
+// Rows per multi-row statement: SQLite caps bound parameters per statement (32 766 in the
+// better-sqlite3 12 build; the invoices table has about 45 columns).
+const INVOICE_ROWS_PER_STATEMENT = 200;
+const CHILD_ROWS_PER_STATEMENT = 500;
+
+/**
+ * upsertInvoice for several invoices at once, in a few statements whatever their number: one read
+ * of the existing records (locked on PostgreSQL), one multi-row insert of the new ones, one update
+ * per existing one, multi-row deletes and inserts of the children, and one batched audit append
+ * (entries in the order of `inputs`). Outcomes are returned in the order of `inputs`; an idFacture
+ * given twice is written once per occurrence, in order.
+ */
+export async function upsertInvoices(
+  trx: Transaction<Database>,
+  dialect: Dialect,
+  inputs: InvoiceRecordInput[],
+  options: { actor?: string; now?: string } = {},
+): Promise<UpsertOutcome[]> {
+  if (inputs.length === 0) return [];
+  // A repeated idFacture in one call: each occurrence in turn, so the later one wins as it would one by one.
+  const keys = inputs.map((input) => `${input.tenantId}\u0000${input.chorusId}`);
+  if (new Set(keys).size !== keys.length) {
+    const outcomes: UpsertOutcome[] = [];
+    for (const input of inputs) outcomes.push(...(await upsertInvoices(trx, dialect, [input], options)));
+    return outcomes;
+  }
+  const now = options.now ?? new Date().toISOString();
+  const columns = inputs.map(columnsOf);
+  type Existing = { id: string; status: string; chorus_status: string | null; history_only: number; chorus_id: number };
+  const selectExisting = async (wanted: InvoiceRecordInput[]): Promise<Map<string, Existing>> => {
+    const found = new Map<string, Existing>();
+    const byTenant = new Map<string, number[]>();
+    for (const input of wanted) byTenant.set(input.tenantId, [...(byTenant.get(input.tenantId) ?? []), input.chorusId]);
+    for (const [tenantId, chorusIds] of byTenant) {
+      for (let start = 0; start < chorusIds.length; start += CHILD_ROWS_PER_STATEMENT) {
+        const query = trx
+          .selectFrom('invoices')
+          .select(['id', 'status', 'chorus_status', 'history_only', 'chorus_id'])
+          .where('tenant_id', '=', tenantId)
+          .where('chorus_id', 'in', chorusIds.slice(start, start + CHILD_ROWS_PER_STATEMENT));
+        for (const row of await (dialect === 'postgres' ? query.forUpdate() : query).execute()) {
+          found.set(`${tenantId}\u0000${Number(row.chorus_id)}`, { ...row, chorus_id: Number(row.chorus_id) });
+        }
+      }
+    }
+    return found;
+  };
+  const existing = await selectExisting(inputs);
+  const ids = new Array<string>(inputs.length);
+  const outcomes = new Array<UpsertOutcome['outcome']>(inputs.length);
+  const toInsert = inputs.map((_, index) => index).filter((index) => !existing.has(keys[index]!));
+  for (let start = 0; start < toInsert.length; start += INVOICE_ROWS_PER_STATEMENT) {
+    const chunk = toInsert.slice(start, start + INVOICE_ROWS_PER_STATEMENT);
+    const inserted = await trx
+      .insertInto('invoices')
+      .values(
+        chunk.map((index) => ({
+          id: newId(),
+          tenant_id: inputs[index]!.tenantId,
+          chorus_id: inputs[index]!.chorusId,
+          status: inputs[index]!.initialStatus,
+          history_only: inputs[index]!.historyOnly ? 1 : 0,
+          created_at: now,
+          updated_at: now,
+          ...columns[index]!,
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['tenant_id', 'chorus_id']).doNothing())
+      .returning(['id', 'tenant_id', 'chorus_id'])
+      .execute();
+    const byKey = new Map(inserted.map((row) => [`${row.tenant_id}\u0000${Number(row.chorus_id)}`, row.id]));
+    for (const index of chunk) {
+      const id = byKey.get(keys[index]!);
+      if (id) {
+        ids[index] = id;
+        outcomes[index] = 'new';
+      }
+    }
+  }
+  // Lost an insert race to another writer: those are updates of the record it created.
+  const raced = inputs.map((_, index) => index).filter((index) => !existing.has(keys[index]!) && outcomes[index] === undefined);
+  if (raced.length > 0) {
+    const found = await selectExisting(raced.map((index) => inputs[index]!));
+    for (const index of raced) {
+      const row = found.get(keys[index]!);
+      if (!row) throw new Error(`invoice ${inputs[index]!.chorusId} vanished during its upsert`);
+      existing.set(keys[index]!, row);
+    }
+  }
+  const updatedIds: string[] = [];
+  for (const [index, input] of inputs.entries()) {
+    const row = outcomes[index] === 'new' ? undefined : existing.get(keys[index]!);
+    if (!row) continue;
+    ids[index] = row.id;
+    outcomes[index] = 'updated';
+    updatedIds.push(row.id);
+    const nextStatus = input.statusOnUpdate({ status: row.status, chorusStatus: row.chorus_status }) ?? row.status;
+    await trx
+      .updateTable('invoices')
+      .set({ ...columns[index]!, status: nextStatus, updated_at: now })
+      .where('id', '=', row.id)
+      .execute();
+  }
+  for (let start = 0; start < updatedIds.length; start += CHILD_ROWS_PER_STATEMENT) {
+    const chunk = updatedIds.slice(start, start + CHILD_ROWS_PER_STATEMENT);
+    for (const table of ['invoice_lines', 'invoice_vat', 'invoice_files', 'chorus_history'] as const) {
+      await trx.deleteFrom(table).where('invoice_id', 'in', chunk).execute();
+    }
+  }
+
+  await writeChildren(trx, inputs.map((input, index) => ({ invoiceId: ids[index]!, input })));
+  await appendAuditBatch(
+    trx,
+    inputs.map((input, index) => ({
+      tenantId: input.tenantId,
+      actor: options.actor ?? 'system:sync',
+      action: outcomes[index] === 'new' ? 'invoice.sync.create' : 'invoice.sync.update',
+      entity: 'invoice',
+      entityId: ids[index]!,
+      data: {
+        chorusId: input.chorusId,
+        chorusStatus: input.chorusStatus,
+        number: columns[index]!.number,
+        ...(input.quarantineReason ? { quarantined: input.quarantineReason } : {}),
+        ...(input.historyOnly && outcomes[index] === 'new' ? { historyOnly: true } : {}),
+      },
+      at: now,
+    })),
+  );
+  return inputs.map((_, index) => ({ id: ids[index]!, outcome: outcomes[index]! }));
+}
+
+async function writeChildren(trx: Transaction<Database>, records: { invoiceId: string; input: InvoiceRecordInput }[]): Promise<void> {
+  const lines: Database['invoice_lines'][] = [];
+  const vat: Database['invoice_vat'][] = [];
+  const files: Database['invoice_files'][] = [];
+  const history: Database['chorus_history'][] = [];
+  for (const { invoiceId, input } of records) {
+    const model = input.model;
+    for (const [position, line] of (model?.lines ?? []).entries()) {
+      lines.push({
+        invoice_id: invoiceId,
+        position,
+        line_id: line.id,
+        name: line.name,
+        quantity: line.quantity,
+        unit_code: line.unitCode,
+        net_price: line.netPrice,
+        net_amount: line.netAmount,
+        vat_category: line.vatCategory,
+        vat_rate: line.vatRate,
+      });
+    }
+    for (const [position, entry] of (model?.vatBreakdown ?? []).entries()) {
+      vat.push({
+        invoice_id: invoiceId,
+        position,
+        category: entry.category,
+        rate: entry.rate,
+        taxable_amount: entry.taxableAmount,
+        tax_amount: entry.taxAmount,
+        exemption_reason: entry.exemptionReason,
+      });
+    }
+    for (const [position, file] of input.files.entries()) {
+      files.push({ invoice_id: invoiceId, position, role: file.role, filename: file.filename, mime_type: file.mimeType, size: file.size, sha256: file.sha256 });
+    }
+    const seen = new Set<string>();
+    for (const entry of input.history) {
       const key = `${entry.status}\u0000${entry.at}`;
-      if (seen.has(key)) return false;
+      if (seen.has(key)) continue;
       seen.add(key);
-      return true;
-    })
-    .map((entry) => ({ id: newId(), invoice_id: invoiceId, status: entry.status, at: entry.at, comment: entry.comment, cycle: entry.cycle }));
-  // SQLite caps bound parameters per statement: insert in chunks.
+      history.push({ id: newId(), invoice_id: invoiceId, status: entry.status, at: entry.at, comment: entry.comment, cycle: entry.cycle });
+    }
+  }
   for (const [table, rows] of [
     ['invoice_lines', lines],
     ['invoice_vat', vat],
     ['invoice_files', files],
     ['chorus_history', history],
   ] as const) {
-    for (let start = 0; start < rows.length; start += 200) {
+    for (let start = 0; start < rows.length; start += CHILD_ROWS_PER_STATEMENT) {
       await trx
         .insertInto(table)
-        .values(rows.slice(start, start + 200) as never)
+        .values(rows.slice(start, start + CHILD_ROWS_PER_STATEMENT) as never)
         .execute();
     }
   }

@@ -19,17 +19,18 @@ import type { FactureRecipiendaire, HistoStatut } from '../../chorus/types.ts';
 import type { Invoice } from '../../domain/invoice.ts';
 import { newId } from '../../domain/ids.ts';
 import { statusAfterChorus, statusFromChorus } from '../../domain/lifecycle.ts';
-import { readInvoiceFile, readPivot } from '../../formats/index.ts';
-import type { EmbeddedFile, PivotInvoice } from '../../formats/index.ts';
 import { expandZip, isZip } from '../../formats/zip.ts';
 import { Deadline, resolveLimits } from '../../formats/limits.ts';
 import type { ChorusSummary, InvoiceRecordInput, StoredInvoiceFile } from '../../store/invoices.ts';
-import { loadChorusStates, upsertInvoice } from '../../store/invoices.ts';
+import { loadChorusStates, upsertInvoices } from '../../store/invoices.ts';
 import type { AppContext } from '../context.ts';
 import { chorusClientForTenant } from '../tenants.ts';
 import { computeCycles } from './cycles.ts';
 import { acquireSyncLease, type SyncLease } from './lease.ts';
 import { splitPivot } from './pivot-split.ts';
+import { BlobBatch } from './blob-batch.ts';
+import type { ReadOutcome } from './read.ts';
+import { createReadPool, type ReadPool } from './read-pool.ts';
 
 export type SyncSummary = { seen: number; new: number; updated: number; unchanged: number; quarantined: number; failed: number };
 
@@ -78,6 +79,10 @@ export type SyncOptions = {
   leaseWaitMs?: number;
   /** Page size of the search (default 500). */
   pageSize?: number;
+  /** Reader threads (default: cores − 1, 1 to 4); 0 reads in the calling thread. */
+  readers?: number;
+  /** Download batches in flight at once (default 3). */
+  batchesInFlight?: number;
 };
 
 /** Chorus search item fields the sync uses (a stored invoice rebuilds one to be retried). */
@@ -86,6 +91,8 @@ type ChorusItem = Pick<FactureRecipiendaire, 'idFacture' | 'statut' | 'numeroFac
 type Prepared = {
   records: InvoiceRecordInput[];
   failures: { chorusId: number; reason: string }[];
+  /** The batch's files, written and made durable together just before its transaction. */
+  blobs: BlobBatch;
 };
 
 const FATAL_KINDS = new Set(['piste-auth', 'account']);
@@ -208,6 +215,7 @@ class TenantSync {
   private readonly batchMaxInvoices: number;
   private readonly batchMaxBytes: number;
   private readonly concurrency: number;
+  readonly readPool: ReadPool;
 
   constructor(
     private readonly context: AppContext,
@@ -220,6 +228,11 @@ class TenantSync {
     this.batchMaxInvoices = options.batchMaxInvoices ?? 50;
     this.batchMaxBytes = options.batchMaxBytes ?? DEFAULT_BATCH_BYTES;
     this.concurrency = options.concurrency ?? 8;
+    this.readPool = createReadPool(options.readers);
+  }
+
+  close(): Promise<void> {
+    return this.readPool.close();
   }
 
   private emit(patch: Partial<SyncProgress>): void {
@@ -368,10 +381,8 @@ class TenantSync {
       promise.catch(() => undefined); // awaited below; avoids an unhandled rejection meanwhile
       pending.push(promise);
     };
-    // Three batches in flight: Chorus prepares one while we read another and store a third.
-    launch();
-    launch();
-    launch();
+    // Several batches in flight (default three): Chorus prepares one while we read another and store a third.
+    for (let index = 0; index < (this.options.batchesInFlight ?? 3); index += 1) launch();
     let processed = 0;
     while (pending.length > 0) {
       const prepared = await pending.shift()!;
@@ -396,16 +407,12 @@ class TenantSync {
     const now = new Date().toISOString();
     const started = performance.now();
     const outcomes = await db.transaction().execute(async (trx) => {
-      const results: ('new' | 'updated')[] = [];
-      for (const record of prepared.records) {
-        const { id, outcome } = await upsertInvoice(trx, dialect, record, { now });
-        if (indexInvoice) await indexInvoice(trx, dialect, id);
-        results.push(outcome);
-      }
+      const results = await upsertInvoices(trx, dialect, prepared.records, { now });
+      if (indexInvoice) for (const { id } of results) await indexInvoice(trx, dialect, id);
       return results;
     });
     this.timings.store += performance.now() - started;
-    for (const [index, outcome] of outcomes.entries()) {
+    for (const [index, { outcome }] of outcomes.entries()) {
       this.summary[outcome] += 1;
       if (prepared.records[index]!.quarantineReason) this.summary.quarantined += 1;
     }
@@ -413,43 +420,58 @@ class TenantSync {
 
   /** Downloads and reads one batch; never throws except on a fatal (credentials) error. */
   async prepare(batch: ChorusItem[], structureId: string | null): Promise<Prepared> {
-    const prepared: Prepared = { records: [], failures: [] };
-    let mark = performance.now();
-    const lap = (phase: keyof SyncTimings) => {
-      const now = performance.now();
-      this.timings[phase] += now - mark;
-      mark = now;
-    };
-    const pivots = await this.downloadPivots(batch, prepared);
-    lap('download');
-    const readable: { item: ChorusItem; pivot: Buffer | null; read: Awaited<ReturnType<TenantSync['readOne']>> | null }[] = [];
-    for (const { item, pivot } of pivots) {
-      readable.push({ item, pivot, read: pivot ? await this.readOne(item, pivot) : null });
-    }
-    lap('read');
-    const needPdf = readable.filter(({ read }) => read !== null && read.needsPdf).map(({ item }) => item);
-    const renditions = await this.downloadRenditions(needPdf, prepared);
-    lap('download');
-    const histories = await mapWithConcurrency(readable, this.concurrency, async ({ item }) => {
+    const prepared: Prepared = { records: [], failures: [], blobs: new BlobBatch(this.context.blobs) };
+    const timed = async <T>(phase: keyof SyncTimings, work: Promise<T>): Promise<T> => {
+      const started = performance.now();
       try {
-        return (await this.client.consulterHistoriqueFacture(item.idFacture)).historiquesDesStatuts?.histoStatut ?? [];
-      } catch (error) {
-        if (isFatalChorusError(error)) throw error;
-        return error as Error;
+        return await work;
+      } finally {
+        this.timings[phase] += performance.now() - started;
       }
-    });
-    lap('history');
-    const blobs = this.context.blobs;
-    await mapWithConcurrency(readable.map((entry, index) => ({ ...entry, index })), 16, async ({ item, pivot, read, index }) => {
+    };
+    const pivots = await timed('download', this.downloadPivots(batch, prepared));
+    // Reads (in the reader threads) and history calls (HTTP) run side by side.
+    const readsPromise = timed(
+      'read',
+      Promise.all(
+        pivots.map(async ({ item, pivot }) => {
+          if (!pivot) return null;
+          try {
+            return await this.readPool.read({ idFacture: item.idFacture, typeFacture: item.typeFacture ?? null, pivot });
+          } catch (error) {
+            return { model: null, original: null, attachments: [], needsPdf: false, quarantine: `Lecture impossible : ${errorMessage(error)}` } satisfies ReadOutcome;
+          }
+        }),
+      ),
+    );
+    const historiesPromise = timed(
+      'history',
+      mapWithConcurrency(pivots, this.concurrency, async ({ item }) => {
+        try {
+          return (await this.client.consulterHistoriqueFacture(item.idFacture)).historiquesDesStatuts?.histoStatut ?? [];
+        } catch (error) {
+          if (isFatalChorusError(error)) throw error;
+          return error as Error;
+        }
+      }),
+    );
+    historiesPromise.catch(() => undefined); // awaited below, after the reads
+    const reads = await readsPromise;
+    const needPdf = pivots.filter((_, index) => reads[index]?.needsPdf === true).map(({ item }) => item);
+    const renditions = await timed('download', this.downloadRenditions(needPdf, prepared));
+    const histories = await historiesPromise;
+    const started = performance.now();
+    for (const [index, { item, pivot, reason }] of pivots.entries()) {
+      const read = reads[index] ?? null;
       const history = histories[index];
       if (history instanceof Error) {
         prepared.failures.push({ chorusId: item.idFacture, reason: `historique Chorus illisible : ${history.message}` });
-        return;
+        continue;
       }
-      if (read?.needsPdf && renditions.failed.has(item.idFacture)) return;
+      if (read?.needsPdf && renditions.failed.has(item.idFacture)) continue;
       const files: StoredInvoiceFile[] = [];
-      const put = async (role: StoredInvoiceFile['role'], filename: string, mimeType: string | null, content: Uint8Array) => {
-        const stored = await blobs.put(content);
+      const put = (role: StoredInvoiceFile['role'], filename: string, mimeType: string | null, content: Uint8Array) => {
+        const stored = prepared.blobs.add(content);
         if (!files.some((file) => file.sha256 === stored.sha256 && file.role === role)) {
           files.push({ role, filename, mimeType, size: stored.size, sha256: stored.sha256 });
         }
@@ -458,11 +480,11 @@ class TenantSync {
       let pivotSha: string | null = null;
       let originalSha: string | null = null;
       let pdfSha: string | null = null;
-      if (pivot) pivotSha = await put('pivot', `${item.idFacture}-pivot.xml`, 'application/xml', pivot);
-      if (read?.original) originalSha = await put('original', read.original.filename, read.original.mimeType, read.original.content);
-      for (const attachment of read?.attachments ?? []) await put('attachment', attachment.filename, attachment.mimeType, attachment.content);
+      if (pivot) pivotSha = put('pivot', `${item.idFacture}-pivot.xml`, 'application/xml', pivot);
+      if (read?.original) originalSha = put('original', read.original.filename, read.original.mimeType, read.original.content);
+      for (const attachment of read?.attachments ?? []) put('attachment', attachment.filename, attachment.mimeType, attachment.content);
       const rendition = renditions.files.get(item.idFacture);
-      if (rendition) pdfSha = await put('pdf', `${item.idFacture}.pdf`, 'application/pdf', rendition);
+      if (rendition) pdfSha = put('pdf', `${item.idFacture}.pdf`, 'application/pdf', rendition);
       else if (read?.original && /pdf/i.test(read.original.mimeType ?? read.original.filename)) pdfSha = originalSha;
       const cycles = computeCycles(history as HistoStatut[]);
       const madeAvailable = cycles.find((entry) => entry.status === 'MISE_A_DISPOSITION')?.at ?? null;
@@ -484,14 +506,14 @@ class TenantSync {
         pivotSha256: pivotSha,
         originalSha256: originalSha,
         pdfSha256: pdfSha,
-        quarantineReason: read ? read.quarantine : (pivots.find((entry) => entry.item === item)?.reason ?? 'pivot absent'),
+        quarantineReason: read ? read.quarantine : (reason ?? 'pivot absent'),
         historyOnly: this.options.historyOnly ?? false,
       });
-    });
-    lap('blobs');
-    // Keep the batch's order: the store (and the audit log) then do not depend on timing.
-    const order = new Map(batch.map((item, index) => [item.idFacture, index]));
-    prepared.records.sort((a, b) => order.get(a.chorusId)! - order.get(b.chorusId)!);
+    }
+    // Every file of the batch is made durable here, before the batch can reach its transaction
+    // (store() runs only on a resolved prepare): no row ever points at a file that is not durable.
+    await prepared.blobs.flush();
+    this.timings.blobs += performance.now() - started;
     return prepared;
   }
 
@@ -538,36 +560,6 @@ class TenantSync {
       const pivot = byId.get(item.idFacture) ?? null;
       return pivot ? { item, pivot } : { item, pivot: null, reason: "Chorus Pro n'a pas renvoyé le pivot de cette facture." };
     });
-  }
-
-  /** Reads one invoice's pivot and original: the model, the files, and a quarantine reason if any. */
-  private async readOne(
-    item: ChorusItem,
-    pivot: Buffer,
-  ): Promise<{ model: Invoice | null; original: EmbeddedFile | null; attachments: EmbeddedFile[]; needsPdf: boolean; quarantine: string | null }> {
-    let unit: PivotInvoice | undefined;
-    try {
-      const document = await readPivot(pivot, `${item.idFacture}-pivot.xml`, { limits: { maxBytes: 130 * 1024 * 1024 } });
-      unit = document.invoices[0];
-      if (!unit) throw new Error('le pivot ne contient aucune facture');
-    } catch (error) {
-      return { model: null, original: null, attachments: [], needsPdf: false, quarantine: `Pivot illisible : ${errorMessage(error)}` };
-    }
-    const original = unit.attachments.find((attachment) => attachment.chorusType === '01') ?? null;
-    const attachments: EmbeddedFile[] = unit.attachments.filter((attachment) => attachment !== original);
-    let model: Invoice = unit.invoice;
-    let quarantine: string | null = null;
-    if (original) {
-      try {
-        const read = await readInvoiceFile(original.content, original.filename);
-        model = read.invoice;
-        for (const file of read.files) attachments.push(file);
-      } catch (error) {
-        quarantine = `Facture d'origine illisible (${original.filename}) : ${errorMessage(error)}`;
-      }
-    }
-    const originalIsPdf = original !== null && (/\.pdf$/i.test(original.filename) || /pdf/i.test(original.mimeType ?? ''));
-    return { model, original, attachments, needsPdf: !originalIsPdf, quarantine };
   }
 
   /** PDF renditions of invoices whose original is XML only (or absent), in one download when possible. */
@@ -653,7 +645,7 @@ async function mapRenditions(content: Buffer, group: ChorusItem[]): Promise<Map<
   return result;
 }
 
-type Indexer = (trx: Parameters<typeof upsertInvoice>[0], dialect: AppContext['store']['dialect'], invoiceId: string) => Promise<void>;
+type Indexer = (trx: Parameters<typeof upsertInvoices>[0], dialect: AppContext['store']['dialect'], invoiceId: string) => Promise<void>;
 let indexerPromise: Promise<Indexer | null> | null = null;
 
 /** The search indexer of the search module, when it is installed (it is optional for the sync). */
@@ -713,6 +705,7 @@ export async function syncTenant(context: AppContext, tenantId: string, options:
     if (runId) await endRun(context, runId, sync?.summary ?? { seen: 0, new: 0, updated: 0, unchanged: 0, quarantined: 0, failed: 0 }, errorMessage(error)).catch(() => undefined);
     throw error;
   } finally {
+    await sync?.close().catch(() => undefined);
     await lease.release().catch(() => undefined);
   }
 }
@@ -750,7 +743,11 @@ export async function retryQuarantined(context: AppContext, tenantId: string, op
       list.push(item);
       groups.set(row.structure_id, list);
     }
-    for (const [structureId, items] of groups) await sync.processItems(items, structureId);
+    try {
+      for (const [structureId, items] of groups) await sync.processItems(items, structureId);
+    } finally {
+      await sync.close().catch(() => undefined);
+    }
     return { ...sync.summary, runId: newId(), tenantId, structures: groups.size, durationMs: Date.now() - started, errors: sync.errors, timings: sync.timings };
   } finally {
     await lease.release().catch(() => undefined);

@@ -23,6 +23,7 @@ import {
   type ApiSettings,
   type ErrorStyle,
 } from './api.ts';
+import { prerenderDocuments } from './documents/index.ts';
 import { computeAmounts, DepositError, parseDeposit, type DepositMetadata } from './deposit.ts';
 import type { SimInvoice } from './model.ts';
 import { createRng } from './prng.ts';
@@ -288,6 +289,16 @@ export async function startChorusSimulator(options: ChorusSimulatorOptions = {})
   };
 
   app.get('/_sim/faults', async () => faults);
+  // Renders every invoice's documents now (a real Chorus serves stored files): benches call it
+  // before timing so that they measure the client, not the simulator's PDF rendering.
+  app.post('/_sim/prerender', async () => {
+    const started = Date.now();
+    const rendered = await prerenderDocuments(
+      [...state.invoices.values()].map((invoice) => state.contextOf(invoice)),
+      (key: string) => state.loadFile(key),
+    );
+    return { rendered, ms: Date.now() - started };
+  });
   app.post('/_sim/faults', async (request, reply) => {
     try {
       Object.assign(faults, validateFaults(request.body));
