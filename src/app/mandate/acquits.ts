@@ -3,13 +3,14 @@
 // mandats updated: accepted, or back to "à corriger" with the accountant's reasons (their invoices
 // back to mandated, lifecycle event accountant_rejected). Importing the
 // same file twice changes nothing. Also: poll a channel for the acquittement of a sent bordereau.
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { newId } from '../../domain/ids.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
 import { type AcquitElement, describeAcquitError, type PesAcquit, parsePesAcquit, rejectionReasons } from '../../formats/pes/acquit.ts';
-import { PES_ACQUIT_SCHEMA, validatePesFile, xmllintAvailable } from '../../formats/pes/validate.ts';
+import { PES_ACQUIT_SCHEMA, pesSchemaDir, validatePesFile, xmllintAvailable } from '../../formats/pes/validate.ts';
 import { appendAudit } from '../../store/audit.ts';
 import type { Teletransmission, TransmissionStatus } from '../../teletransmission/types.ts';
 import type { AppContext } from '../context.ts';
@@ -31,8 +32,13 @@ export type AcquitOutcome = {
   alreadyImported: boolean;
 };
 
+/**
+ * Schema validation of an acquittement when the installation can do it (xmllint and the PES V2
+ * schemas, which live outside the repository: LIASSE_PES_XSD_DIR); null when it cannot — the reader
+ * (parsePesAcquit) still refuses what is not a PES_Acquit, so a fresh clone imports acquittements too.
+ */
 export async function validateAcquitBytes(bytes: Buffer): Promise<{ valid: boolean; errors: string[] } | null> {
-  if (!xmllintAvailable()) return null;
+  if (!xmllintAvailable() || !fs.existsSync(path.join(pesSchemaDir(), PES_ACQUIT_SCHEMA))) return null;
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'liasse-acquit-'));
   try {
     const file = path.join(dir, 'acquit.xml');
