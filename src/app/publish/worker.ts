@@ -27,6 +27,7 @@ import type { Database } from '../../store/schema.ts';
 import type { PublishOutboxTable } from '../../store/tables/publish.ts';
 import type { AppContext } from '../context.ts';
 import { heliosKeepsAccounts } from './outbox.ts';
+import { refreshInvoiceHistory } from '../sync/history.ts';
 
 /** What the worker needs from a Chorus client. */
 export type PublishClient = Pick<ChorusClient, 'traiterFactureRecue' | 'consulterHistoriqueFacture'>;
@@ -311,6 +312,8 @@ async function attemptPost(
     } catch (readError) {
       return retryOrFail(readError);
     }
+    // 20002: the invoice moved on in Chorus; its stored history (timeline, cycles, deadline) follows.
+    if (error.codeRetour === CODE_TRANSITION_INTERDITE) await refreshInvoiceHistory(context, row.tenant_id, idFacture, { client, history: current }).catch(() => undefined);
     if (statusReached(current, status, baseline)) {
       return { state: 'posted', resolution: 'already_reached', outcome: 'already_reached', message: null, chorusStatus: status };
     }

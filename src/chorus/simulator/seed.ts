@@ -18,6 +18,7 @@ import type {
   SimService,
   SimStructure,
   SimSupplier,
+  SimTotals,
   SimVat,
 } from './model.ts';
 import { createRng, type Rng } from './prng.ts';
@@ -383,12 +384,27 @@ export function generateDataset(options: SeedOptions): SimDataset {
   const engagementsByPair = new Map<string, SimEngagement[]>();
   let histoId = 1;
 
-  const newEngagement = (structure: SimStructure, supplier: SimSupplier, serviceCode: string | null, day: number, ht: Decimal, rate: string): SimEngagement => {
+  // `invoice`: the totals of the invoice the engagement is made for. On a multi-rate invoice its TTC
+  // follows the invoice's own TTC/HT ratio, not the first line's rate (which would leave a planted
+  // "exhausted" or "matching" engagement off by the other rates' VAT).
+  const newEngagement = (
+    structure: SimStructure,
+    supplier: SimSupplier,
+    serviceCode: string | null,
+    day: number,
+    ht: Decimal,
+    rate: string,
+    invoice?: { vat: SimVat[]; totals: SimTotals },
+  ): SimEngagement => {
     const seq = (engagementSeq.get(structure.idStructureCPP) ?? 0) + 1;
     engagementSeq.set(structure.idStructureCPP, seq);
     const budgetCode = structure.budget === 'principal' ? 'BP' : structure.name.includes("l'eau") ? 'EA' : 'TS';
     const ejYear = dayToIso(day).slice(0, 4);
-    const ttc = ht.add(ht.mul(Decimal.parse(rate)).div(Decimal.fromInteger(100), 2));
+    const invoiceHt = invoice ? Decimal.parse(invoice.totals.ht) : null;
+    const ttc =
+      invoice && invoiceHt && invoice.vat.length > 1 && !invoiceHt.isZero()
+        ? ht.mul(Decimal.parse(invoice.totals.ttc)).div(invoiceHt, 2)
+        : ht.add(ht.mul(Decimal.parse(rate)).div(Decimal.fromInteger(100), 2));
     const engagement: SimEngagement = {
       numero: `EJ${ejYear}${budgetCode}${String(seq).padStart(5, '0')}`,
       structureId: structure.idStructureCPP,
@@ -500,13 +516,16 @@ export function generateDataset(options: SeedOptions): SimDataset {
           const engagement = newEngagement(route.structure, supplier, route.service.codeService, day, ht, '0');
           engagement.vatRate = mainRate;
           engagement.amountTTC = ht.toString(2);
-          engagement.amountHT = ht.mul(Decimal.fromInteger(100)).div(Decimal.parse(mainRate).add(Decimal.fromInteger(100)), 2).toString(2);
+          engagement.amountHT =
+            vat.length > 1 && !Decimal.parse(totals.ttc).isZero()
+              ? ht.mul(ht).div(Decimal.parse(totals.ttc), 2).toString(2)
+              : ht.mul(Decimal.fromInteger(100)).div(Decimal.parse(mainRate).add(Decimal.fromInteger(100)), 2).toString(2);
           numeroBonCommande = engagement.numero;
           numeroMarche = engagement.numeroMarche;
           anomalies.push('ht-ttc-confusion');
         } else if (plant < 0.04) {
           // An engagement already (almost) consumed by earlier invoices.
-          const engagement = newEngagement(route.structure, supplier, route.service.codeService, day, ht.mul(Decimal.parse('0.6')).round(2), mainRate);
+          const engagement = newEngagement(route.structure, supplier, route.service.codeService, day, ht.mul(Decimal.parse('0.6')).round(2), mainRate, { vat, totals });
           engagement.consumedBeforeTTC = Decimal.parse(engagement.amountTTC).mul(Decimal.parse('0.9')).round(2).toString(2);
           engagement.consumedTTC = totals.ttc;
           numeroBonCommande = engagement.numero;
@@ -516,13 +535,13 @@ export function generateDataset(options: SeedOptions): SimDataset {
           const engagement =
             open.length > 0 && rng.chance(0.6)
               ? rng.pick(open)
-              : newEngagement(route.structure, supplier, route.service.codeService, day, ht.mul(Decimal.parse(rng.pick(['1', '1', '1.5', '2', '3']))).round(2), mainRate);
+              : newEngagement(route.structure, supplier, route.service.codeService, day, ht.mul(Decimal.parse(rng.pick(['1', '1', '1.5', '2', '3']))).round(2), mainRate, { vat, totals });
           engagement.consumedTTC = Decimal.parse(engagement.consumedTTC).add(Decimal.parse(totals.ttc)).toString(2);
           numeroBonCommande = engagement.numero;
           numeroMarche = engagement.numeroMarche;
         }
       } else if (engagementRoll < 0.83) {
-        const engagement = newEngagement(route.structure, supplier, route.service.codeService, day, ht, mainRate);
+        const engagement = newEngagement(route.structure, supplier, route.service.codeService, day, ht, mainRate, { vat, totals });
         engagement.consumedTTC = totals.ttc;
         numeroBonCommande = typo(engagement.numero, rng);
         numeroMarche = engagement.numeroMarche;
