@@ -4,7 +4,7 @@ import { type BordereauView, createBordereau, generateBordereauPes, getBordereau
 import { resolveTenantId } from '../../app/tenants.ts';
 import { CLI_ACTOR } from '../../domain/roles.ts';
 import { validatePesFile } from '../../formats/pes/validate.ts';
-import { channelFromEnv } from '../../teletransmission/index.ts';
+import { channelFromConfig } from '../../teletransmission/index.ts';
 import { parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
 
 const HELP = `
@@ -94,7 +94,9 @@ export async function run(argv: string[]): Promise<number> {
       }
       return validation && !validation.valid ? 1 : 0;
     }
-    const channel = channelFromEnv(context.config.dataDir, process.env, parsed.values.via);
+    // Following a sent bordereau goes through the channel it was sent by, unless --via says otherwise.
+    const sentThrough = action === 'send' ? undefined : (await getBordereau(context.store.db, tenantId, id)).channel ?? undefined;
+    const channel = channelFromConfig(context.config, process.env, parsed.values.via ?? sentThrough);
     try {
       if (action === 'send') {
         const bordereau = await sendBordereau(context, tenantId, CLI_ACTOR, { bordereauId: id, channel });
