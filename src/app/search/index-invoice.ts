@@ -128,14 +128,12 @@ export async function indexInvoice(trx: Transaction<Database>, dialect: Dialect,
       .execute();
     return;
   }
-  const stored = await trx
+  // The FTS5 row follows by the triggers of migration 0010 (its key depends on the received date).
+  await trx
     .insertInto('invoice_search')
     .values(row)
     .onConflict((oc) => oc.column('invoice_id').doUpdateSet(updates))
-    .returning('seq')
-    .executeTakeFirstOrThrow();
-  await sql`delete from invoice_search_fts where rowid = ${stored.seq}`.execute(trx);
-  await sql`insert into invoice_search_fts (rowid, document) values (${stored.seq}, ${document})`.execute(trx);
+    .execute();
 }
 
 /** Rebuilds the search rows of every invoice (of one tenant when given), in batches of one transaction each. */

@@ -6,22 +6,26 @@
 // Cost bounded at millions of invoices (issue #5):
 // - When the query only filters on facet dimensions (no text, amounts, dates, supplier, deadline),
 //   total and facets are read exactly from invoice_search_facets (a few thousand rows).
-// - Otherwise at most COUNT_CAP + 1 matching rows are read. Up to the cap, total and facets are
-//   exact (and a small result's page is cut from those rows, whatever index the filter used).
+// - Otherwise matches are counted up to COUNT_CAP + 1 in SQL (a COUNT over a LIMITed subquery; on
+//   SQLite a text query without other filters is counted by FTS5 alone, its `tenant` column standing
+//   for the tenant). Up to the cap, total and facets are exact, facets grouped by the database.
 //   Beyond it, `total` is COUNT_CAP with `totalIsApproximate: true` (there are more), and facets
-//   count a sample, `facetsAreApproximate: true`: for a text query the COUNT_CAP matches indexed
-//   last (the order FTS5 reads without sorting), else the first FACET_SAMPLE results in the
-//   requested order. Both samples are defined by the data, so both databases give the same figures.
-// - A text query without an explicit sort lists the matches indexed last first (seq descending,
-//   close to the newest received since the sync indexes invoices as they arrive): the order FTS5
-//   reads its posting lists in, so a page of a word found in 300 000 invoices stops after `limit`
-//   matches. An explicit sort is honoured, at the cost of sorting every match when they are many.
+//   count a sample, `facetsAreApproximate: true`: the first FACET_SAMPLE results in the requested
+//   order, or for a text query the FACET_SAMPLE received last. Both samples are defined by the data,
+//   so both databases give the same figures.
+// - Every query, text or not, is sorted by received date, newest first, unless asked otherwise. On
+//   SQLite the FTS5 rowid is the text key (received date then seq, migration 0010): a page of a word
+//   found in 300 000 invoices reads the posting lists backwards and stops after `limit` matches. An
+//   explicit other sort is honoured, at the cost of sorting every match when they are many.
+// - Pages are cut in SQL (keyset on the sort key and seq): the planner picks the filter's index and
+//   sorts a small result, or walks the sort index for a large one.
 import { CompiledQuery, type ExpressionBuilder, type Kysely, sql, type SqlBool, type Expression } from 'kysely';
 import { Decimal } from '../../domain/money.ts';
 import type { Dialect } from '../../store/db.ts';
 import type { Database } from '../../store/schema.ts';
 import { addDays, todayInParis } from '../../domain/dgp.ts';
 import { foldText, fts5Query, queryWords, tsQuery } from './normalize.ts';
+import { TEXT_KEY_SEQ, tenantToken, textKey } from './text-key.ts';
 
 export type SearchFilters = {
   budget?: string;
@@ -113,8 +117,6 @@ export type SearchResult = {
 export const COUNT_CAP = 10_000;
 /** Results the facets count when the matches are more than the cap (non-text queries). */
 export const FACET_SAMPLE = 1_000;
-/** A non-text result this small is paged from its rows in memory rather than through a sort index. */
-const SMALL_RESULT = 2_000;
 
 export class SearchError extends Error {
   constructor(message: string) {
@@ -123,10 +125,8 @@ export class SearchError extends Error {
   }
 }
 
-/** The sorts callers choose, and `indexed` (seq): a text query's order when none is chosen. */
-type Order = SortKey | 'indexed';
-const SORT_COLUMNS = { received: 'received_date', issue: 'issue_date', amount: 'amount_ttc_cents', supplier: 'supplier_key', indexed: 'seq' } as const;
-const NUMERIC_ORDERS: readonly Order[] = ['amount', 'indexed'];
+const SORT_COLUMNS = { received: 'received_date', issue: 'issue_date', amount: 'amount_ttc_cents', supplier: 'supplier_key' } as const;
+const NUMERIC_ORDERS: readonly SortKey[] = ['amount'];
 const FACET_COLUMNS = ['status', 'chorus_status', 'budget_code', 'exercice', 'service_code', 'match_state', 'anomaly', 'without_metadata'] as const;
 const FACET_NAMES: Record<(typeof FACET_COLUMNS)[number], keyof Facets> = {
   status: 'status',
@@ -266,7 +266,7 @@ function encodeCursor(key: string | number, seq: number): string {
   return Buffer.from(JSON.stringify([key, seq])).toString('base64url');
 }
 
-function decodeCursor(cursor: string, sort: Order): [string | number, number] {
+function decodeCursor(cursor: string, sort: SortKey): [string | number, number] {
   try {
     const [key, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
     const keyOk = NUMERIC_ORDERS.includes(sort) ? typeof key === 'number' : typeof key === 'string';
@@ -313,52 +313,65 @@ function rollUp(rows: readonly Record<string, unknown>[]): { total: number; face
 }
 
 type Store = { db: Kysely<Database>; dialect: Dialect };
-type Candidate = { seq: number; key: string | number; row: Record<string, unknown> };
 
-function sortKeyOf(sort: Order, row: Record<string, unknown>): string | number {
+function sortKeyOf(sort: SortKey, row: Record<string, unknown>): string | number {
   return NUMERIC_ORDERS.includes(sort) ? Number(row[SORT_COLUMNS[sort]]) : String(row[SORT_COLUMNS[sort]] ?? '');
 }
 
-function toCandidates(sort: Order, rows: readonly Record<string, unknown>[]): Candidate[] {
-  return rows.map((row) => ({ seq: Number(row.seq), key: sortKeyOf(sort, row), row }));
+
+/** True when the query has conditions besides the tenant and the words. */
+function hasFilters(query: SearchQuery): boolean {
+  return Object.values(query.filters ?? {}).some((value) => value !== undefined);
 }
 
+const FACET_GROUP = [...FACET_COLUMNS, 'anomaly_codes'] as const;
+
 /**
- * Up to `cap` + 1 matching rows of a text query, the ones indexed last first. On SQLite the FTS5
- * table drives (CROSS JOIN keeps it the outer loop): it yields rowids in descending order without
- * sorting and stops at the limit, one primary-key lookup per match.
+ * A SQLite text query written out (Kysely has no INDEXED BY): the FTS5 table drives (CROSS JOIN keeps
+ * it the outer loop) and yields its rowids, the text keys of migration 0010, in (received_date, seq)
+ * order without sorting; each match's filter, sort and facet columns come from the narrow covering
+ * index of migration 0009 (a hundred bytes a row instead of the row with its document).
  */
-async function textCandidates(store: Store, tenantId: string, query: SearchQuery, words: string[], cap: number): Promise<Record<string, unknown>[]> {
-  const { db, dialect } = store;
-  if (dialect === 'postgres') {
-    return db
-      .selectFrom('invoice_search')
-      .select([...CANDIDATE_COLUMNS])
-      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
-      .orderBy('seq', 'desc')
-      .limit(cap + 1)
-      .execute();
-  }
-  // Written out because Kysely has no INDEXED BY: the narrow covering index of migration 0009 gives
-  // each match's row in a hundred bytes rather than with its document (half the time at 10 000).
-  const where = db
+function ftsJoin(store: Store, tenantId: string, query: SearchQuery, words: string[]): { sql: string; parameters: unknown[] } {
+  const where = store.db
     .selectFrom('invoice_search')
     .select('seq')
-    .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'none')))
+    .where((eb) => eb.and(conditions(eb, 'sqlite', tenantId, query, 'none')))
     .compile();
   const at = where.sql.indexOf(' where ');
-  const columns = CANDIDATE_COLUMNS.map((name) => `invoice_search.${name}`).join(', ');
-  const text =
-    `select ${columns} from invoice_search_fts cross join invoice_search indexed by invoice_search_narrow ` +
-    `where invoice_search_fts match ? and invoice_search.seq = invoice_search_fts.rowid and (${where.sql.slice(at + 7)}) ` +
-    'order by invoice_search_fts.rowid desc limit ?';
-  const result = await db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [fts5Query(words), ...where.parameters, cap + 1]));
-  return result.rows;
+  return {
+    sql:
+      'from invoice_search_fts cross join invoice_search indexed by invoice_search_narrow ' +
+      `where invoice_search_fts match ? and invoice_search.seq = invoice_search_fts.rowid % ${TEXT_KEY_SEQ} and (${where.sql.slice(at + 7)})`,
+    parameters: [`document : (${fts5Query(words)})`, ...where.parameters],
+  };
+}
+
+async function raw(store: Store, text: string, parameters: readonly unknown[]): Promise<Record<string, unknown>[]> {
+  return (await store.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows;
+}
+
+/** True when rows of another tenant share the index (the FTS5 count then filters on the tenant column). */
+async function sharedIndex(store: Store, tenantId: string): Promise<boolean> {
+  const other = await store.db.selectFrom('invoice_search_facets').select('tenant_id').where('tenant_id', '<>', tenantId).where('n', '>', 0).limit(1).executeTakeFirst();
+  return other !== undefined;
 }
 
 /** Matches counted up to `cap` + 1, in whatever order the best index gives. */
-async function boundedCount(store: Store, tenantId: string, query: SearchQuery, cap: number): Promise<number> {
+async function boundedCount(store: Store, tenantId: string, query: SearchQuery, words: string[], cap: number): Promise<number> {
   const { db, dialect } = store;
+  if (dialect === 'sqlite' && words.length > 0) {
+    if (!hasFilters(query)) {
+      // Only the tenant and the words: FTS5 alone counts (a millisecond for 10 000 matches).
+      const text = `document : (${fts5Query(words)})`;
+      const match = (await sharedIndex(store, tenantId)) ? `tenant : "${tenantToken(tenantId)}" AND ${text}` : text;
+      const [row] = await raw(store, 'select count(*) as n from (select rowid from invoice_search_fts where invoice_search_fts match ? limit ?)', [match, cap + 1]);
+      return Number(row!.n);
+    }
+    const join = ftsJoin(store, tenantId, query, words);
+    const [row] = await raw(store, `select count(*) as n from (select 1 ${join.sql} limit ?)`, [...join.parameters, cap + 1]);
+    return Number(row!.n);
+  }
   const inner = db
     .selectFrom('invoice_search')
     .select(sql<number>`1`.as('one'))
@@ -371,22 +384,79 @@ async function boundedCount(store: Store, tenantId: string, query: SearchQuery, 
   return Number(row.n);
 }
 
-/** Sorts candidates as the page query would and cuts the page after the cursor. */
-function pageOf(candidates: Candidate[], direction: 'asc' | 'desc', after: [string | number, number] | null, limit: number): Candidate[] {
-  const sign = direction === 'asc' ? 1 : -1;
-  const compare = (a: Candidate, b: Candidate): number =>
-    sign * (a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq);
-  const sorted = [...candidates].sort(compare);
-  const cursor = after ? { key: after[0], seq: after[1], row: {} } : null;
-  const rest = cursor ? sorted.filter((candidate) => compare(candidate, cursor) > 0) : sorted;
-  return rest.slice(0, limit + 1);
+/** Facet counts of every match, grouped by the database (the result is at most the cap). */
+async function exactFacets(store: Store, tenantId: string, query: SearchQuery, words: string[]): Promise<Facets> {
+  const { db, dialect } = store;
+  let rows: Record<string, unknown>[];
+  if (dialect === 'sqlite' && words.length > 0) {
+    const join = ftsJoin(store, tenantId, query, words);
+    const columns = FACET_GROUP.map((name) => `invoice_search.${name}`).join(', ');
+    rows = await raw(store, `select ${columns}, count(*) as n ${join.sql} group by ${columns}`, join.parameters);
+  } else {
+    rows = await db
+      .selectFrom('invoice_search')
+      .select([...FACET_GROUP, (eb) => eb.fn.countAll<number>().as('n')])
+      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
+      .groupBy([...FACET_GROUP])
+      .execute();
+  }
+  return rollUp(rows).facets;
+}
+
+/**
+ * Facets of a sample when the matches are more than the cap: the first `size` results in the order
+ * asked, or for a text query the `size` received last (the order its posting lists are read in).
+ */
+async function sampleFacets(store: Store, tenantId: string, query: SearchQuery, words: string[], sort: SortKey, direction: 'asc' | 'desc', size: number): Promise<Facets> {
+  const { db, dialect } = store;
+  let rows: Record<string, unknown>[];
+  if (words.length > 0 && dialect === 'sqlite') {
+    const join = ftsJoin(store, tenantId, query, words);
+    const columns = FACET_GROUP.map((name) => `invoice_search.${name}`).join(', ');
+    rows = await raw(store, `select ${columns} ${join.sql} order by invoice_search_fts.rowid desc limit ?`, [...join.parameters, size]);
+  } else {
+    const [column, order] = words.length > 0 ? (['received_date', 'desc'] as const) : ([SORT_COLUMNS[sort], direction] as const);
+    rows = await db
+      .selectFrom('invoice_search')
+      .select([...FACET_GROUP])
+      .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
+      .orderBy(column, order)
+      .orderBy('seq', order)
+      .limit(size)
+      .execute();
+  }
+  return rollUp(rows).facets;
+}
+
+/** seqs of a SQLite text query's page: posting-list order for the received sort, else sorted by SQLite. */
+async function ftsPage(store: Store, tenantId: string, query: SearchQuery, words: string[], sort: SortKey, direction: 'asc' | 'desc', after: [string | number, number] | null, limit: number): Promise<number[]> {
+  const join = ftsJoin(store, tenantId, query, words);
+  const op = direction === 'desc' ? '<' : '>';
+  let text = `select invoice_search.seq ${join.sql}`;
+  const parameters = [...join.parameters];
+  if (sort === 'received') {
+    if (after) {
+      text += ` and invoice_search_fts.rowid ${op} ?`;
+      parameters.push(textKey(String(after[0]), after[1]));
+    }
+    text += ` order by invoice_search_fts.rowid ${direction}`;
+  } else {
+    const column = `invoice_search.${SORT_COLUMNS[sort]}`;
+    if (after) {
+      text += ` and (${column}, invoice_search.seq) ${op} (?, ?)`;
+      parameters.push(after[0], after[1]);
+    }
+    text += ` order by ${column} ${direction}, invoice_search.seq ${direction}`;
+  }
+  const rows = await raw(store, `${text} limit ?`, [...parameters, limit + 1]);
+  return rows.map((row) => Number(row.seq));
 }
 
 export async function searchInvoices(store: Store, tenantId: string, query: SearchQuery = {}): Promise<SearchResult> {
   const { db, dialect } = store;
   if (query.sort !== undefined && !SORTS.includes(query.sort)) throw new SearchError(`tri inconnu « ${query.sort} » (${SORTS.join(', ')})`);
   const words = queryWords(query.text ?? '');
-  const sort: Order = query.sort ?? (words.length > 0 ? 'indexed' : 'received');
+  const sort: SortKey = query.sort ?? 'received';
   const direction = query.direction ?? (sort === 'supplier' ? 'asc' : 'desc');
   const limit = Math.max(1, Math.min(MAX_LIMIT, query.limit ?? 50));
   const cap = Math.max(1, Math.floor(query.countCap ?? COUNT_CAP));
@@ -398,8 +468,6 @@ export async function searchInvoices(store: Store, tenantId: string, query: Sear
   let totalIsApproximate = false;
   let facets = emptyFacets();
   let facetsAreApproximate = false;
-  /** Set when the whole result is known: the page is cut from it in memory. */
-  let complete: Candidate[] | null = null;
 
   if (cubeAnswers(query)) {
     const cube = await db
@@ -409,66 +477,26 @@ export async function searchInvoices(store: Store, tenantId: string, query: Sear
       .where('n', '>', 0)
       .execute();
     ({ total, facets } = rollUp(cube));
-  } else if (words.length > 0) {
-    const rows = await textCandidates(store, tenantId, query, words, cap);
-    totalIsApproximate = rows.length > cap;
-    total = Math.min(rows.length, cap);
-    const sample = rows.slice(0, cap);
-    if (wantFacets) ({ facets } = rollUp(sample));
-    facetsAreApproximate = totalIsApproximate;
-    if (!totalIsApproximate) complete = toCandidates(sort, sample);
   } else {
-    const count = await boundedCount(store, tenantId, query, cap);
+    const count = await boundedCount(store, tenantId, query, words, cap);
     totalIsApproximate = count > cap;
     total = Math.min(count, cap);
-    if (!totalIsApproximate && (wantFacets || count <= SMALL_RESULT)) {
-      const rows = await db
-        .selectFrom('invoice_search')
-        .select([...CANDIDATE_COLUMNS])
-        .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
-        .limit(cap + 1)
-        .execute();
-      if (wantFacets) ({ facets } = rollUp(rows));
-      complete = toCandidates(sort, rows);
-    } else if (wantFacets) {
-      const sample = await db
-        .selectFrom('invoice_search')
-        .select([...CANDIDATE_COLUMNS])
-        .where((eb) => eb.and(conditions(eb, dialect, tenantId, query, 'match')))
-        .orderBy(column, direction)
-        .orderBy('seq', direction)
-        .limit(Math.min(FACET_SAMPLE, cap))
-        .execute();
-      ({ facets } = rollUp(sample));
+    if (wantFacets && !totalIsApproximate) facets = await exactFacets(store, tenantId, query, words);
+    else if (wantFacets) {
+      facets = await sampleFacets(store, tenantId, query, words, sort, direction, Math.min(FACET_SAMPLE, cap));
       facetsAreApproximate = true;
     }
   }
 
   let rows: Record<string, unknown>[];
-  if (complete) {
-    const page = pageOf(complete, direction, after, limit);
+  if (dialect === 'sqlite' && words.length > 0) {
+    const seqs = await ftsPage(store, tenantId, query, words, sort, direction, after, limit);
     const bySeq = new Map<number, Record<string, unknown>>();
-    if (page.length > 0) {
-      const found = await db
-        .selectFrom('invoice_search')
-        .select([...ITEM_COLUMNS])
-        .where('seq', 'in', page.map((candidate) => candidate.seq))
-        .execute();
+    if (seqs.length > 0) {
+      const found = await db.selectFrom('invoice_search').select([...ITEM_COLUMNS]).where('seq', 'in', seqs).execute();
       for (const row of found) bySeq.set(Number(row.seq), row);
     }
-    rows = page.map((candidate) => bySeq.get(candidate.seq)).filter((row): row is Record<string, unknown> => row !== undefined);
-  } else if (sort === 'indexed' && dialect === 'sqlite') {
-    // A broad text query in FTS5's own order: read the posting lists backwards from the cursor, stop at the page.
-    const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
-    let pageQuery = loose
-      .selectFrom('invoice_search_fts')
-      .crossJoin('invoice_search')
-      .select(ITEM_COLUMNS.map((name) => `invoice_search.${name}`))
-      .where(sql<SqlBool>`invoice_search_fts match ${fts5Query(words)}`)
-      .where(sql<SqlBool>`invoice_search.seq = invoice_search_fts.rowid`)
-      .where((eb) => eb.and(conditions(eb as unknown as ExpressionBuilder<Database, 'invoice_search'>, dialect, tenantId, query, 'none')));
-    if (after) pageQuery = pageQuery.where(sql<SqlBool>`invoice_search_fts.rowid ${sql.raw(direction === 'desc' ? '<' : '>')} ${after[1]}`);
-    rows = await pageQuery.orderBy(sql`invoice_search_fts.rowid`, direction).limit(limit + 1).execute();
+    rows = seqs.map((seq) => bySeq.get(seq)).filter((row): row is Record<string, unknown> => row !== undefined);
   } else {
     let pageQuery = db
       .selectFrom('invoice_search')
@@ -478,9 +506,7 @@ export async function searchInvoices(store: Store, tenantId: string, query: Sear
       const op = direction === 'desc' ? sql.raw('<') : sql.raw('>');
       pageQuery = pageQuery.where(sql<SqlBool>`(${sql.ref(column)}, seq) ${op} (${after[0]}, ${after[1]})`);
     }
-    pageQuery = pageQuery.orderBy(column, direction);
-    if (column !== 'seq') pageQuery = pageQuery.orderBy('seq', direction);
-    rows = await pageQuery.limit(limit + 1).execute();
+    rows = await pageQuery.orderBy(column, direction).orderBy('seq', direction).limit(limit + 1).execute();
   }
 
   const more = rows.length > limit;
