@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { sql } from 'kysely';
 import { forEachDatabase } from '../../../test/helpers/databases.ts';
 import { newId } from '../../domain/ids.ts';
 import { indexInvoice } from './index-invoice.ts';
@@ -111,4 +112,42 @@ test('search: the payment deadline is the deadlines module’s (suspensions, hos
     assert.deepEqual(await risk(hospitalId, 5, '2025-03-27'), [], 'a hospital has 50 days');
     assert.deepEqual(await risk(hospitalId, 5, '2025-04-16'), ['D-HOSP']);
     assert.deepEqual(await risk(commune, -1, '2025-04-01'), ['D-PLAIN'], 'late: expired before today');
+  }));
+
+test('search: text counted per tenant in a shared index, newest received first after a reindex, a deleted row leaves the full text', (t) =>
+  forEachDatabase(t, async (context, database) => {
+    const { db, dialect } = context.store;
+    const mine = await insertTenant(db);
+    const other = await insertTenant(db, 'Autre commune');
+    const ids: string[] = [];
+    for (let i = 1; i <= 4; i += 1) {
+      const row = await insertInvoice(db, mine, { number: `FT-${i}`, seller_name: 'Papeterie Moreau', made_available_at: `2025-03-0${i}T10:00:00Z` });
+      await db.transaction().execute((trx) => indexInvoice(trx, dialect, row.id));
+      ids.push(row.id);
+      const theirs = await insertInvoice(db, other, { number: `FX-${i}`, seller_name: 'Papeterie Moreau', made_available_at: `2025-03-0${i}T10:00:00Z` });
+      await db.transaction().execute((trx) => indexInvoice(trx, dialect, theirs.id));
+    }
+    const run = (query: SearchQuery) => searchInvoices(context.store, mine, query);
+    const numbers = async (query: SearchQuery) => (await run(query)).items.map((item) => item.number);
+    assert.equal((await run({ text: 'papeterie' })).total, 4, `${dialect}: the other tenant's matches are not counted`);
+    assert.equal((await run({ text: 'pap' })).total, 4);
+    assert.deepEqual(await numbers({ text: 'papeterie' }), ['FT-4', 'FT-3', 'FT-2', 'FT-1']);
+    assert.deepEqual(await numbers({ text: 'papeterie', direction: 'asc' }), ['FT-1', 'FT-2', 'FT-3', 'FT-4']);
+
+    // Received later: the FTS row moves with its key.
+    await db.updateTable('invoices').set({ made_available_at: '2025-04-01T10:00:00Z' }).where('id', '=', ids[0]!).execute();
+    await db.transaction().execute((trx) => indexInvoice(trx, dialect, ids[0]!));
+    assert.deepEqual(await numbers({ text: 'papeterie' }), ['FT-1', 'FT-4', 'FT-3', 'FT-2']);
+    assert.equal((await run({ text: 'papeterie' })).total, 4);
+    const first = await run({ text: 'papeterie', limit: 2 });
+    const second = await run({ text: 'papeterie', limit: 2, after: first.nextCursor });
+    assert.deepEqual(second.items.map((item) => item.number), ['FT-3', 'FT-2']);
+
+    await db.deleteFrom('invoice_search').where('invoice_id', '=', ids[1]!).execute();
+    assert.equal((await run({ text: 'papeterie' })).total, 3);
+    assert.deepEqual(await numbers({ text: 'papeterie', filters: { status: ['received'] } }), ['FT-1', 'FT-4', 'FT-3']);
+    if (database.dialect === 'sqlite') {
+      const [fts] = (await sql<{ n: number }>`select count(*) as n from invoice_search_fts where invoice_search_fts match 'papeterie'`.execute(db)).rows;
+      assert.equal(Number(fts!.n), 7, 'one FTS row per search row');
+    }
   }));

@@ -4,7 +4,7 @@
 //   the FTS5 rowid: a text query reads its matches newest received first straight from the posting
 //   lists, and a page stops after `limit` matches. '' (unknown) sorts first as it does in byte order.
 //   Years 1000–9999 and seq < 2^31 keep it under 2^53 (a safe JavaScript number).
-// - invoice_search_fts gains a `tenant` column ("t" + the tenant id's hex digits, one token): when
+// - invoice_search_fts gains a `tenant` column ("τ" + the tenant id's hex digits, one token): when
 //   several tenants share the index, counting matches needs no join back to invoice_search.
 // - The FTS rows are kept by triggers on invoice_search (insert, change of document, date or tenant,
 //   delete), so every writer of invoice_search keeps the full text right.
@@ -17,7 +17,8 @@ const TEXT_KEY = `case when received_date glob '[1-9][0-9][0-9][0-9]-[0-1][0-9]-
   then ((cast(substr(received_date, 1, 4) as integer) - 1000) * 372 + (cast(substr(received_date, 6, 2) as integer) - 1) * 31
         + cast(substr(received_date, 9, 2) as integer)) * 2147483648 + seq
   else seq end`;
-const TENANT_TOKEN = (row: string) => `'t' || replace(${row}.tenant_id, '-', '')`;
+/** Same as tenantToken() in src/app/search/text-key.ts: a Greek tau, then the id's hex digits. */
+const TENANT_TOKEN = (row: string) => `'\u03c4' || replace(${row}.tenant_id, '-', '')`;
 const DIMENSIONS = ['tenant_id', 'status', 'chorus_status', 'budget_code', 'exercice', 'service_code', 'match_state', 'anomaly', 'without_metadata', 'anomaly_codes'];
 const TOKENIZE = `tokenize = 'unicode61 remove_diacritics 2'`;
 
