@@ -37,8 +37,36 @@ export function parseCommand<O extends Options>(
     const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return parsed as unknown as ParsedCommand<O>;
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${help.trim()}`);
+    throw new UsageError(`${describeParseError(error)}\n\n${help.trim()}`);
   }
+}
+
+/**
+ * Node's parseArgs messages are English and talk about its own syntax ("To specify a positional
+ * argument starting with a '-'…"): one French sentence naming the option instead.
+ */
+export function describeParseError(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  const option = /'(-[^' ]+)/.exec(message ?? '')?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `Option inconnue : ${option ?? message} (liste des options ci-dessous).`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (/does not take an argument/.test(message ?? '')) return `L'option ${option ?? ''} ne prend pas de valeur.`;
+    return option ? `L'option ${option} attend une valeur.` : 'Une option attend une valeur.';
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return 'Argument inattendu (liste des options ci-dessous).';
+  return 'Arguments invalides (liste des options ci-dessous).';
+}
+
+/**
+ * The invoice a command names, given as `--invoice ID` or, for the commands that always took it
+ * so, as a positional argument (kept as an alias). Both forms at once must agree.
+ */
+export function invoiceArgument(option: string | string[] | undefined, positional: string | undefined): string | undefined {
+  const fromOption = Array.isArray(option) ? option[0] : option;
+  if (fromOption !== undefined && positional !== undefined && fromOption !== positional) {
+    throw new UsageError(`Deux factures différentes sont données (--invoice ${fromOption} et ${positional}) : n'en donnez qu'une.`);
+  }
+  return fromOption ?? positional;
 }
 
 /** Turns the store flags into the environment overrides loadConfig understands. */

@@ -52,7 +52,46 @@ export function usage(): string {
   ].join('\n');
 }
 
+/** What the user sees of an unexpected error: its message, the stack only with LIASSE_DEBUG. */
+function reportError(prefix: string, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${prefix}: ${message}\n`);
+  if (process.env.LIASSE_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+}
+
+let guardsInstalled = false;
+
+/**
+ * Once per process, for every command: a reader that closes the pipe early (`liasse … | head`)
+ * ends the command quietly with exit 0 — its output is simply no longer wanted — and an error
+ * escaping a command (an 'error' event, a rejected promise nobody awaited) prints one line, never
+ * Node's stack dump.
+ */
+export function installProcessGuards(): void {
+  if (guardsInstalled) return;
+  guardsInstalled = true;
+  const isBrokenPipe = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+  process.stdout.on('error', (error) => {
+    if (isBrokenPipe(error)) process.exit(0);
+    reportError('liasse', error);
+    process.exit(1);
+  });
+  // Nowhere left to report a broken stderr: ignore it rather than crash.
+  process.stderr.on('error', () => undefined);
+  process.on('uncaughtException', (error) => {
+    if (isBrokenPipe(error)) process.exit(0);
+    reportError('liasse', error);
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (error) => {
+    if (isBrokenPipe(error)) process.exit(0);
+    reportError('liasse', error);
+    process.exit(1);
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  installProcessGuards();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
@@ -75,8 +114,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`liasse ${name}: ${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`liasse ${name}: ${(error as Error).message}\n`);
-    if (process.env.LIASSE_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    reportError(`liasse ${name}`, error);
     return 1;
   }
 }

@@ -13,6 +13,19 @@ import type { Database } from '../../store/schema.ts';
 import { getInvoiceDossier, type InvoiceDossier } from '../archive/view.ts';
 import { actorName } from '../deadlines/index.ts';
 
+/** The web application's page for a shared dossier (web/src/App.tsx routes `/partage/:token`). */
+export const SHARE_PAGE_PREFIX = '/partage/';
+
+/**
+ * The one place a share link's address is built (the CLI prints it, the API returns it): the page
+ * path alone, or the absolute URL when the installation's public base URL is known.
+ */
+export function shareLinkUrl(token: string, baseUrl?: string | null): string {
+  const pagePath = `${SHARE_PAGE_PREFIX}${encodeURIComponent(token)}`;
+  const base = baseUrl?.trim().replace(/\/+$/, '');
+  return base ? `${base}${pagePath}` : pagePath;
+}
+
 export const DEFAULT_SHARE_DAYS = 30;
 export const MAX_SHARE_DAYS = 365;
 

@@ -1,18 +1,20 @@
 import { openContext } from '../../app/context.ts';
+import { findInvoiceId } from '../../app/decisions/lookup.ts';
 import { listDeadlines, loadInterestRates, loadInvoiceDgp, proposeLatePaymentMandat, type RiskLevel, setInterestRate } from '../../app/deadlines/index.ts';
 import { loadDeadlineSettings } from '../../app/deadlines/settings.ts';
 import { todayInParis } from '../../domain/dgp.ts';
 import { CLI_ACTOR } from '../../domain/roles.ts';
-import { parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
+import { invoiceArgument, parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
 
 const HELP = `
 Usage:
   liasse deadlines [list] [--risk late,at_risk,suspended,on_time,unknown] [--all] [--tenant ID] [--service CODE] [--today YYYY-MM-DD] [--json]
-  liasse deadlines show INVOICE_ID [--today YYYY-MM-DD] [--json]
-  liasse deadlines interest INVOICE_ID [--today YYYY-MM-DD] [--json]
+  liasse deadlines show --invoice ID [--today YYYY-MM-DD] [--json]
+  liasse deadlines interest --invoice ID [--today YYYY-MM-DD] [--json]
   liasse deadlines rates [--json]
   liasse deadlines rates set YYYY-01-01|YYYY-07-01 ECB_RATE [--margin 8]
 
+ID is the Liasse invoice id or the Chorus idFacture (also accepted without --invoice).
 Délai global de paiement. "list" shows the invoices late or at risk (all open invoices with --all),
 most urgent first. "interest" proposes the intérêts moratoires + 40 € indemnity of a late invoice as
 a ready mandat. "rates" lists or edits the ECB rate table (the legal rate adds 8 points).
@@ -29,6 +31,7 @@ const OPTIONS = {
   service: { type: 'string' },
   today: { type: 'string' },
   margin: { type: 'string' },
+  invoice: { type: 'string' },
 } as const;
 
 const RISK_LABELS: Record<RiskLevel, string> = {
@@ -79,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'show': {
-        const invoiceId = requireArg(rest[0], 'INVOICE_ID');
+        const invoiceId = await findInvoiceId(db, requireArg(invoiceArgument(values.invoice, rest[0]), '--invoice ID'), values.tenant);
         const dgp = await loadInvoiceDgp(db, invoiceId, today, settings.dgp);
         if (values.json) printJson(dgp);
         else {
@@ -97,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'interest': {
-        const invoiceId = requireArg(rest[0], 'INVOICE_ID');
+        const invoiceId = await findInvoiceId(db, requireArg(invoiceArgument(values.invoice, rest[0]), '--invoice ID'), values.tenant);
         const proposal = await proposeLatePaymentMandat(db, invoiceId, { today, settings });
         if (values.json) printJson(proposal);
         else {

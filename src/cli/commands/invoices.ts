@@ -1,13 +1,14 @@
 import { openContext } from '../../app/context.ts';
+import { findInvoiceId } from '../../app/decisions/lookup.ts';
 import { retryQuarantined } from '../../app/sync/sync.ts';
 import { resolveTenantId } from '../../app/tenants.ts';
 import { INVOICE_STATUSES } from '../../domain/lifecycle.ts';
 import { getInvoiceDetail, listInvoices } from '../../store/invoices.ts';
-import { parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
+import { invoiceArgument, parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
 
 const HELP = `
 Usage: liasse invoices list [--status S] [--quarantined] [--limit N] [--offset N] [--tenant T] [--json]
-       liasse invoices show ID [--tenant T] [--json]
+       liasse invoices show --invoice ID [--tenant T] [--json]   (or: invoices show ID)
        liasse invoices retry [CHORUS_ID…] [--tenant T] [--json]
 
   list    les factures (les plus récemment déposées d'abord) ; --json : un tableau d'objets
@@ -30,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       offset: { type: 'string' },
       json: { type: 'boolean' },
+      invoice: { type: 'string' },
     },
     HELP,
   );
@@ -77,13 +79,10 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (action === 'show') {
-      const reference = rest[0];
-      if (!reference) throw new UsageError('liasse invoices show ID : identifiant manquant');
-      const detail = await getInvoiceDetail(context.store.db, tenantId, reference);
-      if (!detail) {
-        process.stderr.write(`Facture introuvable : ${reference}\n`);
-        return 1;
-      }
+      const reference = invoiceArgument(values.invoice, rest[0]);
+      if (!reference) throw new UsageError('liasse invoices show --invoice ID : identifiant manquant');
+      const detail = await getInvoiceDetail(context.store.db, tenantId, await findInvoiceId(context.store.db, reference, tenantId));
+      if (!detail) throw new Error(`Facture introuvable : ${reference}`);
       if (values.json) {
         const { model: _model, ...rest } = detail;
         printJson(rest);

@@ -1,4 +1,5 @@
 import { openContext } from '../../app/context.ts';
+import { findInvoiceId } from '../../app/decisions/lookup.ts';
 import { cancelPendingMandat, createAnnulationMandat, createMandat, getMandat, listMandats, type MandatView } from '../../app/mandate/mandats.ts';
 import { resolveTenantId } from '../../app/tenants.ts';
 import { CLI_ACTOR } from '../../domain/roles.ts';
@@ -9,6 +10,7 @@ Usage: liasse mandat <create|show|list|cancel|annul> [options] [--tenant T] [--j
 
   create --invoice ID [--invoice ID…]   Mandate reconciled invoice(s) of one tiers: pre-filled mandat,
                                          engagement liquidated, gap-free number, MANDATEE queued
+                                         (ID: the Liasse invoice id or the Chorus idFacture)
   show ID                                One mandat with its lines and PJ
   list [--status S] [--budget CODE] [--exercice YYYY]
   cancel ID --reason TEXT                Withdraw a mandat never sent, if it is the last number of its
@@ -59,7 +61,9 @@ export async function run(argv: string[]): Promise<number> {
     if (action === 'create') {
       const invoices = parsed.values.invoice ?? [];
       if (invoices.length === 0) throw new UsageError(`--invoice ID is required\n${HELP.trim()}`);
-      result = await createMandat(context, tenantId, CLI_ACTOR, { invoiceIds: invoices });
+      const invoiceIds: string[] = [];
+      for (const reference of invoices) invoiceIds.push(await findInvoiceId(context.store.db, reference, tenantId));
+      result = await createMandat(context, tenantId, CLI_ACTOR, { invoiceIds });
     } else if (action === 'list') {
       result = await listMandats(context.store.db, tenantId, {
         ...(parsed.values.status ? { status: parsed.values.status } : {}),

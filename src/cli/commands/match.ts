@@ -1,17 +1,19 @@
 import { openContext } from '../../app/context.ts';
+import { findInvoiceId } from '../../app/decisions/lookup.ts';
 import { confirmAllocation, resolveEngagementId, runMatching } from '../../app/match/run.ts';
 import { resolveTenantId } from '../../app/tenants.ts';
 import { parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
 
 const HELP = `
 Usage: liasse match [--json] [--invoice ID]... [--tenant T] [--data-dir DIR] [--database-url URL]
-       liasse match confirm INVOICE_ID [ENGAGEMENT[=MONTANT_TTC]]... [--json] [--tenant T]
+       liasse match confirm --invoice ID [ENGAGEMENT[=MONTANT_TTC]]... [--json] [--tenant T]
 
 Rapproche les factures en attente des engagements : score, raisons, anomalies. Un rapprochement
 évident est appliqué automatiquement ("matched"), sinon proposé ("suggested").
 --json affiche un tableau de {invoiceId, status, engagement: {id, numero}|null, score, reasons, anomalies}.
 confirm valide la proposition, ou impute la facture aux engagements donnés (numéro ou identifiant ;
 montants TTC obligatoires pour une répartition sur plusieurs engagements).
+ID : identifiant Liasse de la facture ou idFacture Chorus ; « confirm ID » (sans --invoice) reste accepté.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -21,13 +23,18 @@ export async function run(argv: string[]): Promise<number> {
     HELP,
   );
   if (!parsed) return 0;
-  const [action, invoiceId, ...choices] = parsed.positionals;
+  const [action, ...rest] = parsed.positionals;
+  // confirm's invoice: --invoice, or (as before) the first argument after "confirm".
+  const confirmReference = action === 'confirm' ? (parsed.values.invoice?.[0] ?? rest[0]) : undefined;
+  const choices = action === 'confirm' && parsed.values.invoice === undefined ? rest.slice(1) : rest;
+  if (action === 'confirm' && (parsed.values.invoice?.length ?? 0) > 1) throw new UsageError('confirm : une seule facture à la fois (--invoice ID).');
   if (action !== undefined && action !== 'confirm') throw new UsageError(`action inconnue « ${action} »\n${HELP.trim()}`);
   const context = await openContext(storeOverrides(parsed.values));
   try {
     const tenantId = await resolveTenantId(context.store.db, parsed.values.tenant);
     if (action === 'confirm') {
-      if (!invoiceId) throw new UsageError(`confirm : identifiant de facture manquant\n${HELP.trim()}`);
+      if (!confirmReference) throw new UsageError(`confirm : --invoice ID manquant\n${HELP.trim()}`);
+      const invoiceId = await findInvoiceId(context.store.db, confirmReference, tenantId);
       const resolved = [];
       for (const choice of choices) {
         const [reference, amount] = choice.split('=');
@@ -38,7 +45,9 @@ export async function run(argv: string[]): Promise<number> {
       else for (const a of result.allocations) process.stdout.write(`${invoiceId} → ${a.numero} : ${a.amountTtc} € TTC\n`);
       return 0;
     }
-    const results = await runMatching(context.store, tenantId, { actor: 'cli', ...(parsed.values.invoice ? { invoiceIds: parsed.values.invoice } : {}) });
+    const invoiceIds: string[] = [];
+    for (const reference of parsed.values.invoice ?? []) invoiceIds.push(await findInvoiceId(context.store.db, reference, tenantId));
+    const results = await runMatching(context.store, tenantId, { actor: 'cli', ...(parsed.values.invoice ? { invoiceIds } : {}) });
     if (parsed.values.json) {
       printJson(results);
       return 0;

@@ -1,10 +1,10 @@
 import { openContext } from '../../app/context.ts';
 import { findInvoiceId } from '../../app/decisions/lookup.ts';
 import { getInvoiceTimeline } from '../../app/timeline/index.ts';
-import { parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
+import { invoiceArgument, parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
 
 const HELP = `
-Usage: liasse timeline ID [--tenant T] [--json]
+Usage: liasse timeline --invoice ID [--tenant T] [--json]   (or: liasse timeline ID)
 
 Everything that happened to one invoice, oldest first: Chorus Pro statuses, decisions and other
 actions (who, when), system events, publications to Chorus Pro and each attempt, mandat and PES
@@ -12,9 +12,9 @@ events — across suspension and recycling cycles. ID is the Liasse id or the Ch
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { ...STORE_OPTIONS, tenant: { type: 'string' }, json: { type: 'boolean' } }, HELP);
+  const parsed = parseCommand(argv, { ...STORE_OPTIONS, tenant: { type: 'string' }, json: { type: 'boolean' }, invoice: { type: 'string' } }, HELP);
   if (!parsed) return 0;
-  const [reference] = parsed.positionals;
+  const reference = invoiceArgument(parsed.values.invoice, parsed.positionals[0]);
   if (!reference) throw new UsageError(`an invoice id is required\n${HELP.trim()}`);
   const context = await openContext(storeOverrides(parsed.values));
   try {

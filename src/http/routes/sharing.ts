@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app/context.ts';
-import { createShareLink, listShareLinks, openShareLink, openShareLinkFile, revokeShareLink, ShareLinkError } from '../../app/sharing/index.ts';
+import { createShareLink, listShareLinks, openShareLink, openShareLinkFile, revokeShareLink, ShareLinkError, shareLinkUrl } from '../../app/sharing/index.ts';
 import { HttpError } from '../errors.ts';
 import { defineRoute } from '../routing.ts';
 import { invoiceParams, requireInvoice } from './invoices.ts';
@@ -29,7 +29,7 @@ export function register(app: FastifyInstance, context: AppContext): void {
     handler: async ({ tenantId, params, body, actor }) => {
       const invoice = await requireInvoice(context, tenantId, params.invoiceId);
       const { link, token } = await createShareLink(db, { invoiceId: invoice.id, days: body.days, recipient: body.recipient ?? null }, actor);
-      return { link, url: `/partage/${token}` };
+      return { link, url: shareLinkUrl(token) };
     },
   });
 
