@@ -31,6 +31,9 @@ const QUERIES: Record<string, SearchQuery> = {
   dgp: { filters: { dgpRiskDays: 3 }, today: '2025-04-01' },
   bySupplier: { sort: 'supplier', limit: 3 },
   byAmount: { sort: 'amount', direction: 'asc', limit: 4 },
+  textOldestFirst: { text: 'electr', direction: 'asc', limit: 3 },
+  textByAmount: { text: 'fourniture', sort: 'amount', limit: 3 },
+  textFiltered: { text: 'electr', filters: { amountMin: '300' }, limit: 4 },
 };
 
 async function allPages(store: Parameters<typeof searchInvoices>[0], tenantId: string, query: SearchQuery): Promise<string[]> {
@@ -81,7 +84,7 @@ test('search: text, filters, sorting, keyset pages and facets, identical on both
       const result = await searchInvoices(context.store, tenantId, query);
       out[name] = { total: result.total, numbers: result.items.map((item) => item.number), facets: result.facets };
     }
-    for (const name of ['all', 'accents', 'status', 'notMatched', 'bySupplier']) {
+    for (const name of ['all', 'accents', 'status', 'notMatched', 'bySupplier', 'prefix', 'textOldestFirst', 'textByAmount', 'textFiltered']) {
       out[`pages:${name}`] = await allPages(context.store, tenantId, QUERIES[name]!);
     }
     results[database.dialect] = out;
@@ -110,6 +113,11 @@ test('search: text, filters, sorting, keyset pages and facets, identical on both
     assert.deepEqual(get('bySupplier').numbers, ['FA-2025-0006', 'FA-2025-0001', 'FA-2025-0002']);
     assert.deepEqual(get('byAmount').numbers, ['FA-2025-0001', 'FA-2025-0002', 'FA-2025-0003', 'FA-2025-0004']);
     assert.deepEqual(out['pages:all'], get('all').numbers);
+    assert.deepEqual(out['pages:prefix'], ['FA-2025-0011', 'FA-2025-0010', 'FA-2025-0008', 'FA-2025-0007', 'FA-2025-0005', 'FA-2025-0004', 'FA-2025-0002', 'FA-2025-0001'], 'text: newest received first');
+    assert.deepEqual(get('textOldestFirst').numbers, ['FA-2025-0001', 'FA-2025-0002', 'FA-2025-0004']);
+    assert.deepEqual(get('textByAmount').numbers, ['FA-2025-0012', 'FA-2025-0011', 'FA-2025-0010']);
+    assert.deepEqual(get('textFiltered').numbers, ['FA-2025-0011', 'FA-2025-0010', 'FA-2025-0008', 'FA-2025-0007']);
+    assert.equal(get('textFiltered').total, 6);
     assert.equal((out['pages:bySupplier'] as string[]).length, 12);
     assert.deepEqual(parseFilters(['status=received,suspended', 'sans_metadonnee=oui', 'anomaly=duplicate', 'dgp_risk=oui']), {
       status: ['received', 'suspended'],
