@@ -91,3 +91,12 @@ test('validate: exit 0 valid, 1 invalid, 2 unreadable; --json lists findings', (
   assert.match(unreadable.stderr, /nope\.xml/);
   fs.rmSync(directory, { recursive: true });
 });
+
+test('parse: a malformed PDF names the file and what is wrong, never an internal error text', () => {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'liasse-parse-'));
+  const broken = path.join(directory, 'broken.pdf');
+  fs.writeFileSync(broken, '%PDF-1.4\ngarbage');
+  const { status, stderr } = liasse('parse', broken);
+  assert.equal(status, 2);
+  assert.equal(stderr, `liasse parse: ${broken}: the PDF is malformed: no cross-reference table or trailer could be read, so its document catalog cannot be found.\n`);
+});

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { InvoiceFormatError } from '../errors.ts';
 import type { Deadline, Limits } from '../limits.ts';
 import type { PdfAttachment } from './embedded.ts';
+import { describePdfFailure, describeReaderCrash } from './failure.ts';
 import type { PdfTask, PdfTaskResult } from './worker-task.ts';
 
 const ENTRY = new URL('./worker.mjs', import.meta.url);
@@ -74,13 +75,13 @@ export function parsePdfIsolated(content: Uint8Array, file: string, limits: Limi
       else if (result.formatError) {
         const { field, rule } = result.formatError;
         finish(() => reject(new InvoiceFormatError(file, field, rule)), true);
-      } else finish(() => reject(new InvoiceFormatError(file, 'the PDF', `is malformed and cannot be read (${result.message.split('\n')[0]})`)), true);
+      } else finish(() => reject(new InvoiceFormatError(file, 'the PDF', describePdfFailure(result.message))), true);
     };
     const onError = (error: Error): void => {
-      finish(() => reject(new InvoiceFormatError(file, 'the PDF', `could not be read (${error.message.split('\n')[0]})`, { cause: error })), false);
+      finish(() => reject(new InvoiceFormatError(file, 'the PDF', describeReaderCrash(error), { cause: error })), false);
     };
     const onExit = (code: number): void => {
-      finish(() => reject(new InvoiceFormatError(file, 'the PDF', `could not be read (the PDF reader stopped with code ${code})`)), false);
+      finish(() => reject(new InvoiceFormatError(file, 'the PDF', `could not be read: the PDF reader stopped (exit code ${code})`)), false);
     };
     worker.on('message', onMessage);
     worker.on('error', onError);

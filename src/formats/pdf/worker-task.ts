@@ -8,6 +8,7 @@ import { PDFDocument, ParseSpeeds } from 'pdf-lib';
 import { InvoiceFormatError } from '../errors.ts';
 import { Deadline, type Limits } from '../limits.ts';
 import { listEmbeddedFiles } from './embedded.ts';
+import { describePdfFailure, NO_TRAILER } from './failure.ts';
 import { extractText } from './text.ts';
 
 export type PdfTask = { id: number; content: Uint8Array; file: string; limits: Limits; attachments: boolean; text: boolean };
@@ -20,13 +21,18 @@ export async function loadWithPdfLib(content: Uint8Array, file: string): Promise
   // the operator's terminal or logs, the outcome (read or InvoiceFormatError) says enough.
   const warn = console.warn;
   console.warn = () => undefined;
+  let document: PDFDocument;
   try {
-    return await PDFDocument.load(content, { ignoreEncryption: true, throwOnInvalidObject: false, updateMetadata: false, parseSpeed: ParseSpeeds.Fastest });
+    document = await PDFDocument.load(content, { ignoreEncryption: true, throwOnInvalidObject: false, updateMetadata: false, parseSpeed: ParseSpeeds.Fastest });
   } catch (error) {
-    throw new InvoiceFormatError(file, 'the PDF', `is malformed and cannot be read (${(error as Error).message.split('\n')[0]})`, { cause: error });
+    throw new InvoiceFormatError(file, 'the PDF', describePdfFailure(error), { cause: error });
   } finally {
     console.warn = warn;
   }
+  // pdf-lib accepts a file whose trailer it could not find and fails later on the first lookup:
+  // say so now, in the terms of the file.
+  if (!document.context.trailerInfo.Root) throw new InvoiceFormatError(file, 'the PDF', NO_TRAILER);
+  return document;
 }
 
 export async function runPdfTask(task: PdfTask): Promise<PdfTaskResult> {
@@ -37,8 +43,10 @@ export async function runPdfTask(task: PdfTask): Promise<PdfTaskResult> {
     const text = task.text ? extractText(document, task.limits, deadline) : null;
     return { id: task.id, ok: true, attachments, text };
   } catch (error) {
-    const formatError = error instanceof InvoiceFormatError ? { file: error.file, field: error.field, rule: error.rule } : null;
-    return { id: task.id, ok: false, formatError, message: (error as Error).message ?? String(error) };
+    // Whatever failed inside pdf-lib or our walkers while listing files or reading text is told in
+    // the file's terms; the library's own text never reaches the operator.
+    const formatError = error instanceof InvoiceFormatError ? { file: error.file, field: error.field, rule: error.rule } : { file: task.file, field: 'the PDF', rule: describePdfFailure(error) };
+    return { id: task.id, ok: false, formatError, message: formatError.rule };
   }
 }
 
