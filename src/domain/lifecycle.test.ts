@@ -93,3 +93,17 @@ test('quarantined and history-only invoices are not actionable', () => {
   assert.match(actionRefusal({ number: 'F1', quarantined: 1, quarantineReason: 'PDF illisible' })!, /F1 est en quarantaine \(PDF illisible\)/);
   assert.match(actionRefusal({ number: 'F1', historyOnly: 1 })!, /reprise comme historique/);
 });
+
+test('the mandat only after the service fait: received, to process and completed invoices are certified first', () => {
+  for (const status of ['received', 'to_process', 'completed'] as const) {
+    assert.throws(() => transition(status, 'mandated'), /on ne peut pas mandater une facture/);
+    assert.equal(transition(status, 'certify_service_fait'), 'service_fait');
+    assert.ok(!allowedEvents(status).includes('mandated'));
+  }
+  assert.equal(transition(transition('completed', 'certify_service_fait'), 'mandated'), 'mandated');
+});
+
+test('a credit note is taken into account, never certified service fait', () => {
+  assert.throws(() => transition('to_process', 'certify_service_fait', { documentType: 'creditNote' }), /c'est un avoir/);
+  assert.equal(transition('to_process', 'certify_service_fait', { documentType: 'invoice' }), 'service_fait');
+});

@@ -174,14 +174,16 @@ export const EVENT_OF_DECISION: Record<DecisionKind, LifecycleEvent> = {
 };
 
 // Statuses from which the ordonnateur may still act on the invoice before the mandat: Chorus
-// accepts SUSPENDUE, REJETEE, A_RECYCLER, SERVICE_FAIT and MANDATEE from MISE_A_DISPOSITION and
-// COMPLETEE only (API.md §3.3), which is what `received`, `to_process` and `completed` mirror.
+// accepts SUSPENDUE, REJETEE, A_RECYCLER and SERVICE_FAIT from MISE_A_DISPOSITION and COMPLETEE
+// (API.md §3.3), which is what `received`, `to_process` and `completed` mirror. Not the mandat: in
+// the public expense chain the ordonnateur liquidates only after certifying the service fait
+// (domain.md §1.2), so `mandated` is reached from `service_fait` alone — an invoice completed by
+// the supplier is certified again before its mandat.
 const OPEN: Partial<Record<LifecycleEvent, InvoiceStatus>> = {
   certify_service_fait: 'service_fait',
   suspend: 'suspended',
   reject: 'rejected',
   send_to_recycle: 'to_recycle',
-  mandated: 'mandated',
 };
 
 /** Allowed transitions: status → event → next status. Anything absent is refused. */
@@ -251,6 +253,8 @@ export type TransitionGuards = {
    * returns there; otherwise to service fait, the only status Chorus still agrees with.
    */
   statusBeforeMandat?: InvoiceStatus | string | null;
+  /** invoices.document_type: a credit note is taken into account, never certified. */
+  documentType?: string | null;
 };
 
 export function isInvoiceStatus(value: string): value is InvoiceStatus {
@@ -308,6 +312,12 @@ export function transition(from: InvoiceStatus | string, event: LifecycleEvent, 
       );
     }
   }
+  if (event === 'certify_service_fait' && guards.documentType === 'creditNote') {
+    throw new LifecycleError(
+      "Service fait impossible : c'est un avoir. Un avoir se prend en compte (il réduit ou annule le mandat de la facture d'origine), il ne se certifie pas.",
+      'not_actionable',
+    );
+  }
   const next = TRANSITIONS[status][event];
   if (next === undefined) {
     throw new LifecycleError(
@@ -321,8 +331,9 @@ export function transition(from: InvoiceStatus | string, event: LifecycleEvent, 
   }
   if (event === 'mandat_cancelled' && status === 'mandated' && guards.statusBeforeMandat) {
     const before = guards.statusBeforeMandat;
-    // Only a status from which the invoice could have been mandated: anything else is not "before".
-    if (isInvoiceStatus(before) && TRANSITIONS[before].mandated !== undefined) return before;
+    // Only a status on the way to the mandat (service fait, or before it for mandats emitted before
+    // service fait was required): anything else is not "before".
+    if (isInvoiceStatus(before) && (TRANSITIONS[before].mandated !== undefined || TRANSITIONS[before].certify_service_fait !== undefined)) return before;
   }
   return next;
 }

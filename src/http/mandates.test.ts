@@ -39,7 +39,7 @@ test('mandat preview, creation, bordereau, acknowledgement follow-up and abandon
     delete process.env.LIASSE_TDT;
     delete process.env.S2LOW_URL;
     delete process.env.LIASSE_TDT_DIR;
-    const fixture = await createMandatFixture(context, { invoices: 2, vatRegime: 'HT' });
+    const fixture = await createMandatFixture(context, { invoices: 2, vatRegime: 'HT', serviceFait: false });
     await userOn(context, fixture.tenantId, 'marie', 'valideur');
     await userOn(context, fixture.tenantId, 'leo', 'lecteur');
     const app = await buildTestServer(context);
@@ -49,14 +49,17 @@ test('mandat preview, creation, bordereau, acknowledgement follow-up and abandon
       const base = `/api/tenants/${fixture.tenantId}`;
       const [invoiceId, secondId] = fixture.invoiceIds as [string, string];
 
-      // The exercice closed: the form is pre-filled all the same, with the failing check in French.
+      // Not certified yet and the exercice closed: the form is pre-filled all the same, with the failing checks in French.
       await context.store.db.updateTable('exercices').set({ open: 0 }).where('tenant_id', '=', fixture.tenantId).execute();
       const before = await counts(context);
       let response = await lecteur.request('GET', `${base}/mandats/preview?invoiceId=${invoiceId}`);
       assert.equal(response.statusCode, 200, response.body);
       let preview = response.json();
       assert.equal(preview.ready, false);
-      assert.deepEqual(preview.problems, [{ code: 'exercice_closed', message: "L'exercice 2025 du budget BP est clos." }]);
+      assert.deepEqual(preview.problems, [
+        { code: 'service_fait_missing', message: "Le service fait n'est pas certifié pour la facture FA2025-0001 : le certifier avant de mandater." },
+        { code: 'exercice_closed', message: "L'exercice 2025 du budget BP est clos." },
+      ]);
       assert.deepEqual(preview.tiers && { name: preview.tiers.name, siret: preview.tiers.siret }, { name: 'Papeterie Exemple SARL', siret: TIERS_SIRET });
       assert.equal(preview.iban, TIERS_IBAN);
       assert.deepEqual([preview.montantHT, preview.montantTVA, preview.montantTTC, preview.montantLiquide], ['100.00', '20.00', '120.00', '100.00']);

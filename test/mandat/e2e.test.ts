@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { certifyServiceFait } from '../../src/app/decisions/index.ts';
 import { createBordereau } from '../../src/app/mandate/bordereaux.ts';
 import { getMandat } from '../../src/app/mandate/mandats.ts';
 import { runMatching } from '../../src/app/match/run.ts';
@@ -80,6 +81,8 @@ test('simulator invoices → matching → mandats, bordereau, PES, S²low, acqui
       groups.set(key, [...(groups.get(key) ?? []), result]);
     }
     const chosen = [...groups.values()].sort((a, b) => b.length - a.length)[0]!.slice(0, 3);
+    // Liquidation after service fait only: certified first (the decisions use case).
+    for (const result of chosen) await certifyServiceFait(db, { invoiceId: result.invoiceId, actor: CLI_ACTOR });
     const attempts = await Promise.all(chosen.map((result) => cli(['mandat', 'create', '--invoice', result.invoiceId, '--json'], env)));
     const mandats: Mandat[] = [];
     for (const [index, created] of attempts.entries()) {

@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AppContext } from '../../src/app/context.ts';
+import { certifyServiceFait } from '../../src/app/decisions/index.ts';
 import { newId } from '../../src/domain/ids.ts';
 import { emptyInvoice, type Invoice } from '../../src/domain/invoice.ts';
 import { Decimal } from '../../src/domain/money.ts';
+import { CLI_ACTOR } from '../../src/domain/roles.ts';
 
 export const CORPUS_PDF = path.resolve(import.meta.dirname, '../../../shared/corpus/facturx/zfcorpus__Facture_FR_EN16931.pdf');
 export const BUDGET_SIRET = '21340123400017';
@@ -27,6 +29,11 @@ export type FixtureOptions = {
   tiersIbans?: string[];
   invoiceIban?: string | null;
   pdf?: Buffer;
+  /**
+   * Certify the service fait of each invoice through the decisions use case (default true): the
+   * lifecycle mandates only from service fait. false leaves them "à traiter".
+   */
+  serviceFait?: boolean;
 };
 
 export async function createMandatFixture(context: AppContext, options: FixtureOptions = {}): Promise<Fixture> {
@@ -96,6 +103,7 @@ export async function createMandatFixture(context: AppContext, options: FixtureO
       .values({ id: newId(), tenant_id: tenantId, invoice_id: id, engagement_id: engagementId, amount_ttc_cents: Number(ttc.toCents()), amount_ht_cents: Number(ht.toCents()), source: 'user', confirmed_by: 'test', created_at: now })
       .execute();
     invoiceIds.push(id);
+    if (options.serviceFait !== false) await certifyServiceFait(db, { invoiceId: id, actor: CLI_ACTOR });
   }
   return { tenantId, budgetId, budgetCode: 'BP', tiersId, engagementIds: [engagementId], invoiceIds };
 }

@@ -3,7 +3,8 @@
 // mandat only as the last number of its series, the number given again, the invoice back where it was.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cancelPendingMandat, createMandat, getMandat, MandatCheckError, MandatError } from '../../src/app/mandate/mandats.ts';
+import { certifyServiceFait } from '../../src/app/decisions/index.ts';
+import { cancelPendingMandat, createMandat, getMandat, MandatCheckError, MandatError, previewMandat } from '../../src/app/mandate/mandats.ts';
 import { getInvoiceTimeline } from '../../src/app/timeline/index.ts';
 import { CLI_ACTOR } from '../../src/domain/roles.ts';
 import { verifyAuditChain } from '../../src/store/audit.ts';
@@ -88,7 +89,7 @@ test('withdrawing an untransmitted mandat: only the last of its series, whose nu
     await assert.rejects(cancelPendingMandat(context, fixture.tenantId, CLI_ACTOR, { mandatId: m3.id, reason: '  ' }), /motif du retrait est obligatoire/);
 
     // The last one, its MANDATEE not yet published: withdrawn, number 3 free again, liquidation
-    // given back, invoice back to where it was (à traiter), MANDATEE taken out of the queue.
+    // given back, invoice back to where it was (service fait), MANDATEE taken out of the queue.
     const withdrawn = await cancelPendingMandat(context, fixture.tenantId, CLI_ACTOR, { mandatId: m3.id, reason: 'Erreur de saisie' });
     assert.equal(withdrawn.status, 'withdrawn');
     assert.equal(withdrawn.numero, 3);
@@ -96,12 +97,12 @@ test('withdrawing an untransmitted mandat: only the last of its series, whose nu
     let state = await snapshot(context, fixture);
     assert.deepEqual(state.sequences.map(([, value]) => value), [2]);
     assert.deepEqual(state.liquidated, [24000, 20000]);
-    assert.equal(await statusOf(context, i3), 'to_process');
-    const mandatee = await db.selectFrom('publish_outbox').select(['state', 'resolution']).where('invoice_id', '=', i3).execute();
+    assert.equal(await statusOf(context, i3), 'service_fait');
+    const mandatee = await db.selectFrom('publish_outbox').select(['state', 'resolution']).where('invoice_id', '=', i3).where('status', '=', 'MANDATEE').execute();
     assert.deepEqual(mandatee.map((row) => [row.state, row.resolution]), [['skipped', 'withdrawn']]);
 
     // Number 3 is given again; this time its MANDATEE reached Chorus before the withdrawal: the
-    // invoice goes back to service fait (Chorus keeps MANDATEE), not to "à traiter".
+    // invoice goes back to service fait too (Chorus keeps MANDATEE).
     const again = await createMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [i3] });
     assert.equal(again.numero, 3);
     await db.updateTable('publish_outbox').set({ state: 'posted', resolution: 'posted', attempts: 1, done_at: new Date().toISOString() }).where('invoice_id', '=', i3).where('state', '=', 'pending').execute();
@@ -116,7 +117,7 @@ test('withdrawing an untransmitted mandat: only the last of its series, whose nu
     const withdrawals = timeline.filter((entry) => entry.code === 'mandat.withdraw');
     assert.equal(withdrawals.length, 2);
     assert.match(withdrawals[0]!.title, /retiré avant transmission/);
-    assert.match(withdrawals[0]!.detail!, /Motif : Erreur de saisie — Mandatée → À traiter/);
+    assert.match(withdrawals[0]!.detail!, /Motif : Erreur de saisie — Mandatée → Service fait/);
     assert.match(withdrawals[1]!.detail!, /Mandatée → Service fait/);
 
     // Withdrawing the last while someone else creates the next one, from two connections (two
@@ -135,4 +136,40 @@ test('withdrawing an untransmitted mandat: only the last of its series, whose nu
     assert.deepEqual(state.sequences.map(([, value]) => value), [numbers.length]);
     assert.equal(state.liquidated[0], numbers.length * 12000);
     assert.equal(state.audit.ok, true);
+  }));
+
+test('no mandat without service fait: the preview and the creation say so; a completed invoice is certified again; a credit note is never certified', (t) =>
+  forEachDatabase(t, async (context) => {
+    const fixture = await createMandatFixture(context, { invoices: 3, pdf: PDF, serviceFait: false });
+    const db = context.store.db;
+    const [received, completed, credit] = fixture.invoiceIds as [string, string, string];
+    await db.updateTable('invoices').set({ status: 'received' }).where('id', '=', received).execute();
+    await db.updateTable('invoices').set({ status: 'completed' }).where('id', '=', completed).execute();
+    const before = await snapshot(context, fixture);
+    for (const invoiceId of [received, completed]) {
+      const preview = await previewMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [invoiceId] });
+      assert.equal(preview.ready, false);
+      assert.deepEqual(preview.problems.map((problem) => problem.code), ['service_fait_missing']);
+      assert.match(preview.problems[0]!.message, /^Le service fait n'est pas certifié pour la facture FA2025-000\d : le certifier avant de mandater\.$/);
+      await assert.rejects(createMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [invoiceId] }), (error: Error) => {
+        assert.ok(error instanceof MandatCheckError);
+        assert.deepEqual(error.problems.map((problem) => problem.code), ['service_fait_missing']);
+        assert.match(error.message, /Le service fait n'est pas certifié/);
+        return true;
+      });
+    }
+    assert.deepEqual(await snapshot(context, fixture), before, 'nothing written');
+    // Certified through the decisions use case: the mandat follows.
+    await certifyServiceFait(db, { invoiceId: completed, actor: CLI_ACTOR });
+    assert.equal((await previewMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [completed] })).ready, true);
+    assert.equal((await createMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [completed] })).numero, 1);
+    assert.equal(await statusOf(context, completed), 'mandated');
+    // A credit note: service fait refused in French, nothing written.
+    await db.updateTable('invoices').set({ document_type: 'creditNote', type_code: '381' }).where('id', '=', credit).execute();
+    await assert.rejects(certifyServiceFait(db, { invoiceId: credit, actor: CLI_ACTOR }), /Service fait impossible : c'est un avoir/);
+    assert.equal(await statusOf(context, credit), 'to_process');
+    const outbox = await db.selectFrom('publish_outbox').select('id').where('invoice_id', '=', credit).execute();
+    assert.equal(outbox.length, 0);
+    const preview = await previewMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [credit] });
+    assert.deepEqual(preview.problems.map((problem) => problem.code), ['credit_note']);
   }));

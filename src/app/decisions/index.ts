@@ -71,7 +71,7 @@ export async function decide(db: Kysely<Database>, input: DecideInput): Promise<
   return db.transaction().execute(async (trx) => {
     let query = trx
       .selectFrom('invoices')
-      .select(['id', 'tenant_id', 'status', 'number', 'quarantined', 'quarantine_reason', 'history_only'])
+      .select(['id', 'tenant_id', 'status', 'number', 'document_type', 'quarantined', 'quarantine_reason', 'history_only'])
       .where('id', '=', invoiceId);
     if (input.tenantId) query = query.where('tenant_id', '=', input.tenantId);
     const invoice = await query.executeTakeFirst();
@@ -96,7 +96,7 @@ export async function decide(db: Kysely<Database>, input: DecideInput): Promise<
     }
     let to: InvoiceStatus;
     try {
-      to = transition(from, event, { motif, previousSuspensions });
+      to = transition(from, event, { motif, previousSuspensions, documentType: invoice.document_type });
     } catch (error) {
       // A business refusal like the others (the HTTP edge answers 422 to a DecisionError); same message.
       if (error instanceof LifecycleError) throw new DecisionError(error.message);

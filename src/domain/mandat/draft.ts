@@ -163,7 +163,12 @@ export function buildMandatDraft(input: MandatDraftInput, options: { partial?: b
     const refusal = actionRefusal({ id: invoice.id, number: invoice.number, quarantined: invoice.quarantined ?? 0, quarantineReason: invoice.quarantineReason ?? null, historyOnly: invoice.historyOnly ?? 0 });
     if (refusal) add(Number(invoice.quarantined ?? 0) === 1 || invoice.quarantined === true ? 'quarantined' : 'history_only', refusal);
     if (invoice.mandatedBy !== null) add('already_mandated', `${label} est déjà portée par le mandat n° ${invoice.mandatedBy}.`);
-    else if (!canTransition(invoice.status, 'mandated')) {
+    else if (!canTransition(invoice.status, 'mandated') && canTransition(invoice.status, 'certify_service_fait')) {
+      // Liquidation after service fait only (domain.md §1.2); a credit note is refused above.
+      if (invoice.documentType !== 'creditNote') {
+        add('service_fait_missing', `Le service fait n'est pas certifié pour la facture ${invoice.number ?? invoice.id} : le certifier avant de mandater.`);
+      }
+    } else if (!canTransition(invoice.status, 'mandated')) {
       const why = NOT_MANDATABLE_WHY[invoice.status] ?? `est « ${isInvoiceStatus(invoice.status) ? STATUS_LABELS[invoice.status] : invoice.status} » : elle ne peut pas être mandatée`;
       add('invoice_status', `${label} ${why}.`);
     }
