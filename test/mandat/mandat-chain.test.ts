@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { importAcquit } from '../../src/app/mandate/acquits.ts';
-import { createBordereau, generateBordereauPes, sendBordereau } from '../../src/app/mandate/bordereaux.ts';
+import { createBordereau, generateBordereauPes, getBordereau, sendBordereau } from '../../src/app/mandate/bordereaux.ts';
 import { cancelPendingMandat, createAnnulationMandat, createMandat, getMandat, MandatCheckError } from '../../src/app/mandate/mandats.ts';
 import { getInvoiceTimeline } from '../../src/app/timeline/index.ts';
 import { CLI_ACTOR } from '../../src/domain/roles.ts';
@@ -41,8 +41,8 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
     assert.equal(Number(engagement.liquidated_ht_cents), 10000);
     assert.equal(Number(engagement.liquidated_ttc_cents), 12000);
     // MANDATEE queued with the number, invoice status moved, audit on the invoice.
-    const outbox = await db.selectFrom('publish_outbox').selectAll().where('invoice_id', '=', fixture.invoiceIds[0]!).execute();
-    assert.deepEqual(outbox.map((row) => [row.status, row.numero_dp_mandat]), [['MANDATEE', '1']]);
+    const outbox = await db.selectFrom('publish_outbox').selectAll().where('invoice_id', '=', fixture.invoiceIds[0]!).orderBy('seq').execute();
+    assert.deepEqual(outbox.map((row) => [row.status, row.numero_dp_mandat]), [['SERVICE_FAIT', null], ['MANDATEE', '1']]);
     const invoice = await db.selectFrom('invoices').select('status').where('id', '=', fixture.invoiceIds[0]!).executeTakeFirstOrThrow();
     assert.equal(invoice.status, 'mandated');
     const audit = await db.selectFrom('audit_log').select(['action', 'entity']).where('entity_id', '=', fixture.invoiceIds[0]!).execute();
@@ -85,7 +85,8 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
     const invoiceStatus = async () => (await db.selectFrom('invoices').select('status').where('id', '=', fixture.invoiceIds[0]!).executeTakeFirstOrThrow()).status;
     assert.equal(await invoiceStatus(), 'sent_to_accountant');
 
-    // Rejected: the accountant rejects mandat 2; every mandat goes back "à corriger" with a reason.
+    // Rejected: the accountant rejects mandat 2; it goes back "à corriger" with its reason, mandat 1
+    // (nothing wrong with it) back to the next bordereau as it is.
     const summary = summarisePes(fs.readFileSync(out))!;
     const rejected = simulatedAcquit(summary, { accepted: false, reason: '2559 - Le code service est inconnu', piece: 2 });
     const outcome = await importAcquit(context, fixture.tenantId, CLI_ACTOR, { bytes: rejected });
@@ -93,7 +94,9 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
     const m2 = await getMandat(db, fixture.tenantId, second.id);
     assert.equal(m2.status, 'to_correct');
     assert.match(m2.correctionReason!, /2559 - Le code service est inconnu/);
-    assert.equal((await getMandat(db, fixture.tenantId, first.id)).status, 'to_correct');
+    const m1 = await getMandat(db, fixture.tenantId, first.id);
+    assert.equal(m1.status, 'pending');
+    assert.match(m1.correctionReason!, /rejeté pour d'autres pièces \(n° 2\).*à transmettre à nouveau/);
     // The invoices go back to mandated (lifecycle event accountant_rejected), and the timeline says so.
     assert.equal(await invoiceStatus(), 'mandated');
     assert.equal((await importAcquit(context, fixture.tenantId, CLI_ACTOR, { bytes: rejected })).alreadyImported, true);
@@ -169,3 +172,66 @@ test('a rejected acquittement with the real sample layout is read back (schema-v
   });
   assert.match(bytes.toString('latin1'), /ERREUR_DOUBLON_BORDEREAU/);
 });
+
+test("a rejected bordereau: each piece keeps its own errors, only the named pieces go à corriger, the bordereau keeps its own text", (t) =>
+  forEachDatabase(t, async (context, database) => {
+    requireXmllint();
+    const fixture = await createMandatFixture(context, { invoices: 3 });
+    const db = context.store.db;
+    const mandats = [];
+    for (const invoiceId of fixture.invoiceIds) mandats.push(await createMandat(context, fixture.tenantId, CLI_ACTOR, { invoiceIds: [invoiceId] }));
+    const drop = new DropFolderChannel(path.join(database.dataDir, 'tdt'));
+    const emit = async (day: string) => {
+      const bordereau = await createBordereau(context, fixture.tenantId, CLI_ACTOR, { budgetCode: 'BP', exercice: 2025 });
+      await generateBordereauPes(context, fixture.tenantId, CLI_ACTOR, { bordereauId: bordereau.id, outFile: path.join(database.dataDir, `b${bordereau.numero}.xml`), today: day });
+      await sendBordereau(context, fixture.tenantId, CLI_ACTOR, { bordereauId: bordereau.id, channel: drop });
+      const row = await db.selectFrom('bordereaux').select(['pes_filename', 'numero']).where('id', '=', bordereau.id).executeTakeFirstOrThrow();
+      return { id: bordereau.id, nomFic: row.pes_filename!, numero: Number(row.numero) };
+    };
+    const acquitOf = (b: { nomFic: string; numero: number }, element: { errors: { code: string; label: string }[]; pieces: { numPiece: number; errors: { code: string; label: string }[]; lines: { numLigne: number; errors: { code: string; label: string }[] }[] }[] }) =>
+      buildPesAcquit({
+        nomFic: b.nomFic,
+        typFic: 'PESALR2',
+        header: { dteStr: '2025-04-03', idPost: '034099', idColl: '21340123400017', codCol: '123', codBud: '00' },
+        elements: [{ domaine: '5', accepted: false, numBord: b.numero, exerciceBord: 2025, idMarche: null, idUnique: null, ...element }],
+      });
+
+    const first = await emit('2025-04-02');
+    const outcome = await importAcquit(context, fixture.tenantId, CLI_ACTOR, {
+      bytes: acquitOf(first, {
+        errors: [{ code: 'ERREUR_AUTRE', label: 'Bordereau non intégré' }],
+        pieces: [{ numPiece: 3, errors: [{ code: 'ERREUR_AUTRE', label: '2559 - Code service inconnu' }], lines: [{ numLigne: 1, errors: [{ code: 'ERREUR_AUTRE', label: '1971 - Compte fonction présent à tort' }] }] }],
+      }),
+    });
+    assert.equal(outcome.result, 'rejected');
+    assert.deepEqual(outcome.mandats.map((mandat) => [mandat.numero, mandat.status, mandat.statusLabel]), [
+      [1, 'pending', 'À mettre en bordereau'],
+      [2, 'pending', 'À mettre en bordereau'],
+      [3, 'to_correct', 'À corriger'],
+    ]);
+    const m3 = await getMandat(db, fixture.tenantId, mandats[2]!.id);
+    assert.equal(m3.correctionReason, 'Rejeté par le comptable : ERREUR_AUTRE : 2559 - Code service inconnu ; ligne 1 : ERREUR_AUTRE : 1971 - Compte fonction présent à tort');
+    for (const mandat of mandats.slice(0, 2)) {
+      const view = await getMandat(db, fixture.tenantId, mandat.id);
+      assert.equal(view.status, 'pending');
+      assert.doesNotMatch(view.correctionReason!, /2559|1971/);
+    }
+    const bordereau = await db.selectFrom('bordereaux').select(['status', 'rejection_reason']).where('id', '=', first.id).executeTakeFirstOrThrow();
+    assert.equal(bordereau.status, 'rejected');
+    assert.equal(bordereau.rejection_reason, 'ERREUR_AUTRE : Bordereau non intégré ; pièce en erreur : n° 3');
+    for (const invoiceId of fixture.invoiceIds) {
+      assert.equal((await db.selectFrom('invoices').select('status').where('id', '=', invoiceId).executeTakeFirstOrThrow()).status, 'mandated');
+    }
+    // The verdicts stay on the rejected bordereau's view.
+    const view = await getBordereau(db, fixture.tenantId, first.id);
+    assert.deepEqual(view.mandats.map((mandat) => mandat.acquit?.status), ['pending', 'pending', 'to_correct']);
+
+    // All three go again; a rejection naming no piece sends every mandat "à corriger" with the bordereau's text.
+    const second = await emit('2025-04-03');
+    assert.equal(second.numero, 2);
+    const all = await importAcquit(context, fixture.tenantId, CLI_ACTOR, { bytes: acquitOf(second, { errors: [{ code: 'ERREUR_DOUBLON_BORDEREAU', label: 'Bordereau déjà reçu' }], pieces: [] }) });
+    assert.deepEqual(all.mandats.map((mandat) => mandat.status), ['to_correct', 'to_correct', 'to_correct']);
+    for (const mandat of mandats) {
+      assert.equal((await getMandat(db, fixture.tenantId, mandat.id)).correctionReason, 'Bordereau n° 2 rejeté par le comptable : ERREUR_DOUBLON_BORDEREAU : Bordereau déjà reçu');
+    }
+  }));

@@ -1,7 +1,9 @@
 // Acquittements (PES_Acquit): read back, validated against the schema when xmllint is present,
 // matched to the bordereau (by NomFic, else by budget codes + NumBord + exercice), then bordereau and
-// mandats updated: accepted, or back to "à corriger" with the accountant's reasons (their invoices
-// back to mandated, lifecycle event accountant_rejected). Importing the
+// mandats updated: accepted, or — bordereau rejected — the pieces the accountant names "à corriger"
+// with their own errors, the others back to "à mettre en bordereau" to go again as they are (every
+// invoice back to mandated, lifecycle event accountant_rejected); the bordereau keeps the
+// bordereau-level errors. Importing the
 // same file twice changes nothing. Also: poll a channel for the acquittement of a sent bordereau.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -11,12 +13,29 @@ import { newId } from '../../domain/ids.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
 import { type AcquitElement, describeAcquitError, type PesAcquit, parsePesAcquit, rejectionReasons } from '../../formats/pes/acquit.ts';
 import { PES_ACQUIT_SCHEMA, pesSchemaDir, validatePesFile, xmllintAvailable } from '../../formats/pes/validate.ts';
+import { MANDAT_STATUS_LABELS, type MandatStatus } from '../../domain/mandat/status.ts';
 import { appendAudit } from '../../store/audit.ts';
 import type { Teletransmission, TransmissionStatus } from '../../teletransmission/types.ts';
 import type { AppContext } from '../context.ts';
 import { auditActor } from '../publish/outbox.ts';
 import { type BordereauView, getBordereau } from './bordereaux.ts';
 import { MandatError, setInvoiceStatus } from './mandats.ts';
+
+const ACTION_OF_VERDICT: Record<MandatStatus, string> = {
+  accepted: 'mandat.accepted',
+  to_correct: 'mandat.rejected',
+  pending: 'mandat.returned',
+  in_bordereau: 'mandat.returned',
+  sent: 'mandat.returned',
+  cancelled: 'mandat.returned',
+};
+
+/** What the bordereau keeps of a rejection: the bordereau-level errors, and which pieces were named. */
+function bordereauRejection(general: string[], named: ReadonlySet<number>): string {
+  const parts = [...general];
+  if (named.size > 0) parts.push(`pièce${named.size > 1 ? 's' : ''} en erreur : n° ${[...named].join(', ')}`);
+  return parts.join(' ; ') || 'Rejeté sans motif';
+}
 
 export type AcquitOutcome = {
   acquitId: string;
@@ -26,7 +45,8 @@ export type AcquitOutcome = {
   accepted: boolean;
   /** accepted | rejected | partially_rejected */
   result: string;
-  mandats: { numero: number; status: string; reason: string | null }[];
+  /** Per mandat: accepted, to_correct (its own errors), or pending (bordereau rejected for other pieces: sent again as it is). */
+  mandats: { numero: number; status: string; statusLabel: string; reason: string | null }[];
   pjRejected: { idUnique: string; reason: string }[];
   reasons: string[];
   alreadyImported: boolean;
@@ -79,6 +99,7 @@ export async function importAcquit(
     const generalReasons = [...fluxRejected, ...depense].flatMap((element) => element.errors.map(describeAcquitError));
     const reasons = [...fluxRejected, ...depense].flatMap(rejectionReasons);
     const mandats = await trx.selectFrom('mandats').selectAll().where('bordereau_id', '=', bordereau.id).orderBy('numero').execute();
+    // Each piece's own errors (and its lines'), by piece number = mandat number (IdPce).
     const pieceReasons = new Map<number, string[]>();
     for (const element of depense as AcquitElement[]) {
       for (const piece of element.pieces) {
@@ -88,18 +109,24 @@ export async function importAcquit(
         pieceReasons.set(piece.numPiece, list);
       }
     }
+    // The pieces the accountant names: only their mandats are "à corriger". When he names none of
+    // this bordereau's (a bordereau-level error only), every mandat is.
+    const named = new Set(mandats.map((mandat) => Number(mandat.numero)).filter((numero) => (pieceReasons.get(numero) ?? []).length > 0));
+    const bordereauText = generalReasons.length ? ` : ${generalReasons.join(' ; ')}` : '';
     const outcomeMandats: AcquitOutcome['mandats'] = [];
     const who = auditActor(actor);
     for (const mandat of mandats) {
       const numero = Number(mandat.numero);
-      let status: string;
+      let status: MandatStatus;
       let reason: string | null = null;
-      if (bordereauRejected) {
+      if (bordereauRejected && (named.size === 0 || named.has(numero))) {
         status = 'to_correct';
-        const own = pieceReasons.get(numero);
-        reason = own && own.length > 0
-          ? `Rejeté par le comptable : ${own.join(' ; ')}`
-          : `Bordereau n° ${bordereau.numero} rejeté par le comptable${generalReasons.length ? ` : ${generalReasons.join(' ; ')}` : reasons.length ? ` (autres pièces en erreur : ${reasons.join(' ; ')})` : ''}`;
+        const own = pieceReasons.get(numero) ?? [];
+        reason = own.length > 0 ? `Rejeté par le comptable : ${own.join(' ; ')}` : `Bordereau n° ${bordereau.numero} rejeté par le comptable${bordereauText}`;
+      } else if (bordereauRejected) {
+        // Nothing wrong with this piece, but its bordereau was not taken in charge: it goes again, as it is.
+        status = 'pending';
+        reason = `Bordereau n° ${bordereau.numero} rejeté pour d'autres pièces (n° ${[...named].join(', ')}) : mandat sans erreur, à transmettre à nouveau tel quel.`;
       } else {
         status = 'accepted';
         const pjs = await trx.selectFrom('mandat_pjs').select('id_unique').where('mandat_id', '=', mandat.id).where('superseded_at', 'is', null).execute();
@@ -108,33 +135,33 @@ export async function importAcquit(
       }
       await trx
         .updateTable('mandats')
-        .set({ status, correction_reason: reason, acknowledged_at: now, updated_at: now, ...(status === 'to_correct' ? { bordereau_id: null } : {}) })
+        .set({ status, correction_reason: reason, acknowledged_at: now, updated_at: now, ...(status !== 'accepted' ? { bordereau_id: null } : {}) })
         .where('id', '=', mandat.id)
         .execute();
-      outcomeMandats.push({ numero, status, reason });
+      outcomeMandats.push({ numero, status, statusLabel: MANDAT_STATUS_LABELS[status], reason });
       const lines = await trx.selectFrom('mandat_lines').select('invoice_id').where('mandat_id', '=', mandat.id).execute();
       for (const invoiceId of new Set(lines.map((line) => line.invoice_id).filter((value): value is string => value !== null))) {
         // The comptable's rejection sends the invoice back to mandated (its mandat "à corriger"); it
         // goes to the comptable again when the mandat is re-emitted. An annulation mandat rejected
         // leaves its invoice where it is. The acquittement is a fact: recorded even when the invoice
         // has moved elsewhere meanwhile (then `to` is absent).
-        const move = status === 'to_correct' && mandat.kind === 'ordinaire' ? await setInvoiceStatus(trx, invoiceId, 'accountant_rejected') : null;
+        const move = status !== 'accepted' && mandat.kind === 'ordinaire' ? await setInvoiceStatus(trx, invoiceId, 'accountant_rejected') : null;
         await appendAudit(trx, {
           tenantId: mandat.tenant_id,
           actor: who,
-          action: status === 'accepted' ? 'mandat.accepted' : 'mandat.rejected',
+          action: ACTION_OF_VERDICT[status],
           entity: 'invoice',
           entityId: invoiceId,
           data: { mandatId: mandat.id, numero, bordereau: bordereau.numero, reason, ...(move ? { from: move.from, to: move.to } : {}) },
           at: now,
         });
       }
-      await appendAudit(trx, { tenantId: mandat.tenant_id, actor: who, action: status === 'accepted' ? 'mandat.accepted' : 'mandat.rejected', entity: 'mandat', entityId: mandat.id, data: { numero, reason }, at: now });
+      await appendAudit(trx, { tenantId: mandat.tenant_id, actor: who, action: ACTION_OF_VERDICT[status], entity: 'mandat', entityId: mandat.id, data: { numero, reason }, at: now });
     }
     const result = bordereauRejected ? 'rejected' : pjRejected.length > 0 ? 'partially_rejected' : 'accepted';
     await trx
       .updateTable('bordereaux')
-      .set({ status: result, acknowledged_at: now, updated_at: now, rejection_reason: bordereauRejected ? reasons.join(' ; ') || 'Rejeté sans motif' : pjRejected.length ? pjRejected.map((pj) => pj.reason).join(' ; ') : null })
+      .set({ status: result, acknowledged_at: now, updated_at: now, rejection_reason: bordereauRejected ? bordereauRejection(generalReasons, named) : pjRejected.length ? pjRejected.map((pj) => pj.reason).join(' ; ') : null })
       .where('id', '=', bordereau.id)
       .execute();
     const acquitId = newId();

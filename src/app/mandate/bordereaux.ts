@@ -155,9 +155,11 @@ export async function createBordereau(
       })
       .execute();
     for (const [index, mandat] of mandats.entries()) {
+      // Re-emission — "à corriger", or sent again as it is because its bordereau was rejected for
+      // other pieces: its PJ get new IdUnique (Hélios refuses an IdUnique it has seen: ERREUR_DOUBLON_PJ).
+      const emitted = mandat.status === 'to_correct' || (await trx.selectFrom('bordereau_mandats').select('bordereau_id').where('mandat_id', '=', mandat.id).executeTakeFirst()) !== undefined;
       await trx.insertInto('bordereau_mandats').values({ bordereau_id: bordereauId, mandat_id: mandat.id, position: index + 1 }).execute();
-      if (mandat.status === 'to_correct') {
-        // Re-emission: its PJ get new IdUnique (Hélios refuses an IdUnique it has seen: ERREUR_DOUBLON_PJ).
+      if (emitted) {
         const pjs = await trx.selectFrom('mandat_pjs').selectAll().where('mandat_id', '=', mandat.id).where('superseded_at', 'is', null).execute();
         for (const pj of pjs) {
           await trx.updateTable('mandat_pjs').set({ superseded_at: now }).where('id', '=', pj.id).execute();

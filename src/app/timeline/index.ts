@@ -64,6 +64,7 @@ const ACTION_TITLES: Record<string, string> = {
   'bordereau.send': 'Bordereau transmis au comptable (PES)',
   'mandat.accepted': 'Mandat pris en charge par le comptable (acquittement PES)',
   'mandat.rejected': 'Mandat rejeté par le comptable (acquittement PES) : à corriger',
+  'mandat.returned': "Bordereau rejeté par le comptable pour d'autres pièces : mandat à transmettre à nouveau",
   'acquit.import': 'Acquittement PES importé',
   'pes.send': 'Flux PES transmis au comptable',
   'pes.acquit': 'Acquittement PES reçu',
@@ -157,7 +158,7 @@ function parseJson(text: string | null): unknown {
 }
 
 // Mandat-chain events that travel through PES (to or from the comptable).
-const PES_ACTIONS = new Set(['bordereau.pes', 'bordereau.send', 'mandat.accepted', 'mandat.rejected', 'acquit.import']);
+const PES_ACTIONS = new Set(['bordereau.pes', 'bordereau.send', 'mandat.accepted', 'mandat.rejected', 'mandat.returned', 'acquit.import']);
 
 function kindOfAudit(action: string, actor: string): TimelineKind {
   if (PES_ACTIONS.has(action)) return 'pes';
