@@ -21,12 +21,13 @@ test('liasse verify', (t) =>
   forEachDatabase(t, async (context, database) => {
     const db = context.store.db;
     const tenantId = await insertTenant(db);
-    const invoiceId = await insertInvoice(db, tenantId);
+    const invoiceId = await insertInvoice(db, tenantId, { number: 'F-VERIF-1' });
+    const { chorus_id: chorusId } = await db.selectFrom('invoices').select('chorus_id').where('id', '=', invoiceId).executeTakeFirstOrThrow();
     const digests = await attachFiles(db, context.blobs, invoiceId, [
       { role: 'original', filename: 'facture.pdf', mimeType: 'application/pdf', content: '%PDF original' },
       { role: 'attachment', filename: 'annexe.pdf', mimeType: 'application/pdf', content: '%PDF annexe' },
     ]);
-    await insertMandat(db, context.blobs, tenantId, invoiceId);
+    const { pesSha256 } = await insertMandat(db, context.blobs, tenantId, invoiceId);
 
     const sound = liasse(['verify'], database.env);
     assert.equal(sound.status, 0, sound.stdout + sound.stderr);
@@ -38,6 +39,9 @@ test('liasse verify', (t) =>
     assert.equal(broken.status, 1);
     assert.ok(broken.stdout.includes(corrupted), broken.stdout);
     assert.match(broken.stdout, /Fichier altéré/);
+    // The records that use the file, as the operator knows them: invoice number and idFacture.
+    const line = broken.stdout.split('\n').find((candidate) => candidate.includes(corrupted))!;
+    assert.ok(line.includes(`utilisé par : facture n° F-VERIF-1 (idFacture ${chorusId}), fichier original ; facture n° F-VERIF-1 (idFacture ${chorusId}), pièce « facture.pdf »`), line);
     // Never repaired: the file is still the altered one.
     assert.equal(fs.readFileSync(corrupted, 'utf8'), '%PDF altered');
 
@@ -48,6 +52,12 @@ test('liasse verify', (t) =>
     assert.equal(report.ok, false);
     assert.deepEqual(report.problems.map((problem) => problem.kind).sort(), ['blob_corrupted', 'blob_missing']);
     assert.equal(report.problems.find((problem) => problem.kind === 'blob_missing')?.sha256, digests['annexe.pdf']);
+    assert.deepEqual((report.problems.find((problem) => problem.kind === 'blob_missing') as { usedBy?: string[] }).usedBy, [`facture n° F-VERIF-1 (idFacture ${chorusId}), pièce « annexe.pdf »`]);
+
+    // A bordereau's PES_Aller: named by its number and exercice.
+    fs.writeFileSync(context.blobs.pathOf(pesSha256), '<PES_Aller altered/>');
+    const pes = liasse(['verify'], database.env);
+    assert.match(pes.stdout, new RegExp(`${pesSha256}.*utilisé par : bordereau n° 1 \\(exercice 2024\\), PES_Aller « PES_Aller_`));
 
     // A row pointing at a row that does not exist (written with foreign keys off, as an old import would).
     if (database.dialect === 'sqlite') {

@@ -7,8 +7,8 @@ import { verifyAuditChain } from '../../store/audit.ts';
 import type { Database } from '../../store/schema.ts';
 
 export type VerifyProblem =
-  | { kind: 'blob_corrupted'; sha256: string; path: string; message: string }
-  | { kind: 'blob_missing'; sha256: string; path: string; table: string; column: string; rowId: string; message: string }
+  | { kind: 'blob_corrupted'; sha256: string; path: string; usedBy: string[]; message: string }
+  | { kind: 'blob_missing'; sha256: string; path: string; table: string; column: string; rowId: string; usedBy: string[]; message: string }
   | { kind: 'dangling_reference'; table: string; column: string; rowId: string; target: string; message: string }
   | { kind: 'audit_chain'; message: string };
 
@@ -75,6 +75,70 @@ async function eliminatedFiles(db: Kysely<Database>): Promise<Set<string>> {
   return new Set(rows.flatMap((row) => JSON.parse(row.files_json) as string[]));
 }
 
+const INVOICE_FILE_LABELS: Record<string, string> = { original_sha256: 'fichier original', pivot_sha256: 'pivot Chorus', pdf_sha256: 'PDF de visualisation' };
+
+function invoiceLabel(number: string | null, chorusId: number | string | null): string {
+  return `facture n° ${number ?? '?'}${chorusId !== null && chorusId !== undefined ? ` (idFacture ${chorusId})` : ''}`;
+}
+
+/**
+ * The records that use each file, named as the operator knows them (invoice number and Chorus
+ * idFacture, mandat and bordereau numbers): what to restore, and what is at stake meanwhile.
+ */
+async function recordsUsing(db: Kysely<Database>, digests: string[], present: Set<string>): Promise<Map<string, string[]>> {
+  const uses = new Map<string, string[]>();
+  const add = (sha256: string, label: string) => {
+    const list = uses.get(sha256) ?? [];
+    if (!list.includes(label)) list.push(label);
+    uses.set(sha256, list);
+  };
+  for (let start = 0; start < digests.length; start += 500) {
+    const batch = digests.slice(start, start + 500);
+    if (present.has('invoices')) {
+      for (const column of ['original_sha256', 'pivot_sha256', 'pdf_sha256'] as const) {
+        const rows = await db.selectFrom('invoices').select(['number', 'chorus_id', column]).where(column, 'in', batch).execute();
+        for (const row of rows) add(row[column]!, `${invoiceLabel(row.number, row.chorus_id)}, ${INVOICE_FILE_LABELS[column]}`);
+      }
+    }
+    if (present.has('invoice_files')) {
+      const rows = await db
+        .selectFrom('invoice_files')
+        .leftJoin('invoices', 'invoices.id', 'invoice_files.invoice_id')
+        .select(['invoice_files.sha256', 'invoice_files.filename', 'invoices.number', 'invoices.chorus_id'])
+        .where('invoice_files.sha256', 'in', batch)
+        .execute();
+      for (const row of rows) add(row.sha256, `${invoiceLabel(row.number, row.chorus_id)}, pièce « ${row.filename} »`);
+    }
+    if (present.has('mandat_pjs') && present.has('mandats')) {
+      const rows = await db
+        .selectFrom('mandat_pjs')
+        .leftJoin('mandats', 'mandats.id', 'mandat_pjs.mandat_id')
+        .select(['mandat_pjs.sha256', 'mandat_pjs.filename', 'mandats.numero', 'mandats.exercice'])
+        .where('mandat_pjs.sha256', 'in', batch)
+        .execute();
+      for (const row of rows) add(row.sha256, `mandat n° ${row.numero ?? '?'} (exercice ${row.exercice ?? '?'}), PJ « ${row.filename} »`);
+    }
+    if (present.has('bordereaux')) {
+      const rows = await db.selectFrom('bordereaux').select(['pes_sha256', 'numero', 'exercice', 'pes_filename']).where('pes_sha256', 'in', batch).execute();
+      for (const row of rows) add(row.pes_sha256!, `bordereau n° ${row.numero} (exercice ${row.exercice}), PES_Aller${row.pes_filename ? ` « ${row.pes_filename} »` : ''}`);
+    }
+    if (present.has('acquits') && present.has('bordereaux')) {
+      const rows = await db
+        .selectFrom('acquits')
+        .leftJoin('bordereaux', 'bordereaux.id', 'acquits.bordereau_id')
+        .select(['acquits.sha256', 'acquits.nom_fic', 'bordereaux.numero', 'bordereaux.exercice'])
+        .where('acquits.sha256', 'in', batch)
+        .execute();
+      for (const row of rows) add(row.sha256, `PES_Acquit « ${row.nom_fic} »${row.numero !== null ? ` du bordereau n° ${row.numero} (exercice ${row.exercice})` : ''}`);
+    }
+  }
+  return uses;
+}
+
+function usedBySentence(usedBy: string[]): string {
+  return usedBy.length > 0 ? ` — utilisé par : ${usedBy.join(' ; ')}` : ' — utilisé par aucun enregistrement';
+}
+
 export async function verifyStore(db: Kysely<Database>, blobs: BlobStore, options: { onProgress?: (message: string) => void } = {}): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const existing = new Set<string>();
@@ -84,7 +148,7 @@ export async function verifyStore(db: Kysely<Database>, blobs: BlobStore, option
     existing.add(sha256);
     const state = await blobs.verify(sha256);
     if (state === 'corrupted') {
-      problems.push({ kind: 'blob_corrupted', sha256, path: blobs.pathOf(sha256), message: `Fichier altéré : ${blobs.pathOf(sha256)} ne correspond plus à son empreinte ${sha256}` });
+      problems.push({ kind: 'blob_corrupted', sha256, path: blobs.pathOf(sha256), usedBy: [], message: `Fichier altéré : ${blobs.pathOf(sha256)} ne correspond plus à son empreinte ${sha256}` });
     }
     if (blobsChecked % 1000 === 0) options.onProgress?.(`${blobsChecked} fichiers vérifiés`);
   }
@@ -115,8 +179,18 @@ export async function verifyStore(db: Kysely<Database>, blobs: BlobStore, option
         table: reference.table,
         column: reference.column,
         rowId: String(row.row_id),
+        usedBy: [],
         message: `Fichier manquant : ${reference.table}.${reference.column} de ${row.row_id} désigne ${row.sha256}, absent du stockage`,
       });
+    }
+  }
+
+  const damaged = problems.filter((problem) => problem.kind === 'blob_corrupted' || problem.kind === 'blob_missing');
+  if (damaged.length > 0) {
+    const uses = await recordsUsing(db, [...new Set(damaged.map((problem) => problem.sha256))], present);
+    for (const problem of damaged) {
+      problem.usedBy = uses.get(problem.sha256) ?? [];
+      problem.message += usedBySentence(problem.usedBy);
     }
   }
 

@@ -7,6 +7,8 @@ Usage: liasse verify [--json] [--data-dir DIR] [--database-url URL]
 
 Re-hashes every stored file, checks every record's references to files and rows, and re-walks
 the audit chain. Reports what is wrong and exits 1; never repairs. Exit 0 when all is sound.
+A corrupted or missing file is named with the records that use it (invoice number and idFacture,
+mandat, bordereau, acquittement); --json gives them as usedBy.
 `;
 
 export async function run(argv: string[]): Promise<number> {
