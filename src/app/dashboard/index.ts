@@ -2,6 +2,7 @@
 // the payment-deadline risk and the most urgent invoices from the search index too (its dgp_expiry is
 // the deadline module's expiry, kept up to date at indexing: counts stay cheap at hundreds of
 // thousands of invoices), and the publishing failures to retry or abandon.
+import { PAYABLE_DOCUMENT_TYPE } from '../deadlines/index.ts';
 import { loadDeadlineSettings } from '../deadlines/settings.ts';
 import type { AppContext } from '../context.ts';
 import { listPublications, listPublishFailures } from '../publish/outbox.ts';
@@ -17,7 +18,8 @@ export async function loadDashboard(context: AppContext, tenantId: string) {
   const db = context.store.db;
   const riskDays = loadDeadlineSettings().riskDays;
   const risk = (days: number, limit: number) =>
-    searchInvoices(context.store, tenantId, { filters: { dgpRiskDays: days }, sort: 'received', direction: 'asc', limit, facets: false });
+    // Payables only: a credit note runs no deadline (deadlines module), whatever the index says of it.
+    searchInvoices(context.store, tenantId, { filters: { dgpRiskDays: days, documentType: PAYABLE_DOCUMENT_TYPE }, sort: 'received', direction: 'asc', limit, facets: false });
   const [figures, late, atRisk, failures] = await Promise.all([dashboardFigures(db, tenantId), risk(-1, 1), risk(riskDays, 8), listPublishFailures(db, { tenantId })]);
   return {
     ...figures,

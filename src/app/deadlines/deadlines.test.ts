@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { CLI_ACTOR } from '../../domain/roles.ts';
 import { forEachDatabase } from '../../../test/helpers/databases.ts';
 import { insertInvoice, insertTenant } from '../archive/test-fixtures.ts';
-import { listDeadlines, loadInterestRates, loadInvoiceDgp, NotLateError, proposeLatePaymentMandat, setInterestRate, suspensionsFromHistory } from './index.ts';
+import { defaultDgpPolicy } from '../../domain/dgp.ts';
+import { dgpNotApplicableReason, invoiceDgpFromRows, listDeadlines, loadInterestRates, loadInvoiceDgp, NotLateError, proposeLatePaymentMandat, setInterestRate, suspensionsFromHistory } from './index.ts';
 
 test('suspensions from the Chorus history', () => {
   assert.deepEqual(
@@ -64,3 +65,34 @@ test('loadInvoiceDgp, listDeadlines and the late-payment mandat', (t) =>
     const audit = await db.selectFrom('audit_log').select('action').where('action', '=', 'interest_rate.set').execute();
     assert.equal(audit.length, 1);
   }));
+
+test('a credit note runs no payment deadline: not applicable, never listed, no interest', (t) =>
+  forEachDatabase(t, async ({ store: { db } }) => {
+    const commune = await insertTenant(db, 'commune');
+    const made = { made_available_at: '2023-02-01T08:00:00Z', amount_ttc: '1200.00' };
+    const invoice = await insertInvoice(db, commune, { ...made, number: 'FA-1' });
+    const credit = await insertInvoice(db, commune, { ...made, number: 'AV-1', document_type: 'creditNote', type_code: '381' });
+    const dgp = await loadInvoiceDgp(db, credit, '2024-11-01');
+    assert.equal(dgp.applicable, false);
+    assert.equal(dgp.status, 'not_applicable');
+    assert.match(dgp.notApplicableReason!, /avoir/);
+    assert.deepEqual([dgp.startDate, dgp.expiryDate, dgp.daysLeft, dgp.late, dgp.daysLate], [null, null, null, false, 0]);
+    const payable = await loadInvoiceDgp(db, invoice, '2024-11-01');
+    assert.equal(payable.applicable, true);
+    assert.equal(payable.late, true);
+    // Neither late nor listed at all, whatever the risk asked for.
+    assert.deepEqual((await listDeadlines(db, { today: '2024-11-01' })).map((row) => row.number), ['FA-1']);
+    assert.deepEqual((await listDeadlines(db, { today: '2024-11-01', risks: ['late', 'at_risk', 'suspended', 'on_time', 'unknown'] })).map((row) => row.number), ['FA-1']);
+    await assert.rejects(proposeLatePaymentMandat(db, credit, { today: '2024-11-01' }), (error: Error) => error instanceof NotLateError && /c'est un avoir/.test(error.message));
+    assert.equal((await proposeLatePaymentMandat(db, invoice, { today: '2024-11-01' })).charges.indemnity, '40.00');
+  }));
+
+test('invoiceDgpFromRows is the one application of the rule: a payable runs it, a credit note does not', () => {
+  const row = { deposited_at: null, made_available_at: '2024-03-01T08:00:00Z', chorus_status: 'MISE_A_DISPOSITION', chorus_status_at: null };
+  const policy = defaultDgpPolicy('commune');
+  const payable = invoiceDgpFromRows({ ...row, document_type: 'invoice' }, [], policy, '2024-05-01');
+  assert.deepEqual([payable.applicable, payable.status, payable.expiryDate], [true, 'late', '2024-03-31']);
+  const credit = invoiceDgpFromRows({ ...row, document_type: 'creditNote' }, [], policy, '2024-05-01');
+  assert.deepEqual([credit.applicable, credit.status, credit.expiryDate, credit.late], [false, 'not_applicable', null, false]);
+  assert.equal(dgpNotApplicableReason('invoice'), null);
+});

@@ -3,7 +3,7 @@
 // charges proposed as a ready mandat input. Plain functions over Kysely: the CLI, the HTTP
 // dashboard and the mandats module call them.
 import type { Kysely } from 'kysely';
-import { computeDgp, defaultDgpPolicy, type DgpInput, type DgpPolicyOverrides, type DgpResult, type DgpSuspension, parisDate, todayInParis } from '../../domain/dgp.ts';
+import { computeDgp, defaultDgpPolicy, type DgpInput, type DgpPolicy, type DgpPolicyOverrides, type DgpResult, type DgpSuspension, parisDate, todayInParis } from '../../domain/dgp.ts';
 import { computeLatePaymentCharges, halfYearStart, type InterestRate, type LatePaymentCharges, LEGAL_MARGIN_POINTS, MissingInterestRateError } from '../../domain/interest.ts';
 import { Decimal } from '../../domain/money.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
@@ -56,7 +56,72 @@ export function dgpInputFromRows(invoice: InvoiceDatesRow, history: readonly His
   };
 }
 
-export type InvoiceDgp = DgpResult & { invoiceId: string; tenantId: string; tenantKind: string; input: DgpInput };
+// ---------------------------------------------------------------------------------------------
+// Which documents run a payment deadline: THE place where the DGP rule (src/domain/dgp.ts) is
+// applied to an invoice row. Every reader of an invoice's DGP (this module's lists and interest,
+// the mandat, the invoice page, the search index's dgp_state) goes through invoiceDgpFromRows.
+
+/** The document type that is a payable: only it runs a délai global de paiement. */
+export const PAYABLE_DOCUMENT_TYPE = 'invoice';
+
+/**
+ * Why no payment deadline runs for a document of this type, in French, or null when one does. A
+ * credit note (avoir) is not a payable: it is taken into account against the supplier's invoice,
+ * so no délai, no late payment, no interest and no indemnity.
+ */
+export function dgpNotApplicableReason(documentType: string | null | undefined): string | null {
+  if (documentType === 'creditNote') {
+    return "Sans objet : c'est un avoir, pas une demande de paiement (aucun délai de paiement, aucun intérêt moratoire).";
+  }
+  return null;
+}
+
+/** A DGP result that also says whether a deadline applies at all; status 'not_applicable' when not. */
+export type ApplicableDgp = Omit<DgpResult, 'status'> & {
+  status: DgpResult['status'] | 'not_applicable';
+  applicable: boolean;
+  /** Set when `applicable` is false: why, in French. */
+  notApplicableReason: string | null;
+};
+
+/**
+ * The DGP of an invoice row and its history under `policy` as of `today`: computeDgp for a payable;
+ * for a credit note a not-applicable result — no start, no expiry, nothing late, nothing left —
+ * whose null expiry gives an empty state wherever it is stored.
+ */
+export function invoiceDgpFromRows(
+  invoice: InvoiceDatesRow & { document_type: string | null },
+  history: readonly HistoryEvent[],
+  policy: DgpPolicy,
+  today: string,
+): ApplicableDgp & { input: DgpInput } {
+  const input = dgpInputFromRows(invoice, history);
+  const reason = dgpNotApplicableReason(invoice.document_type);
+  if (reason === null) return { ...computeDgp(input, policy, today), applicable: true, notApplicableReason: null, input };
+  return {
+    startDate: null,
+    startSource: null,
+    totalDays: policy.totalDays,
+    ordonnateurDays: policy.ordonnateurDays,
+    comptableDays: policy.totalDays - policy.ordonnateurDays,
+    expiryDate: null,
+    ordonnateurExpiryDate: null,
+    suspendedDays: 0,
+    suspendedNow: false,
+    daysLeft: null,
+    ordonnateurDaysLeft: null,
+    daysElapsed: null,
+    paid: input.paidOn !== null && input.paidOn !== undefined,
+    late: false,
+    daysLate: 0,
+    status: 'not_applicable',
+    applicable: false,
+    notApplicableReason: reason,
+    input,
+  };
+}
+
+export type InvoiceDgp = ApplicableDgp & { invoiceId: string; tenantId: string; tenantKind: string; input: DgpInput };
 
 export class InvoiceNotFoundError extends Error {
   constructor(readonly invoiceId: string) {
@@ -85,14 +150,14 @@ export async function loadInvoiceDgp(
       'invoices.made_available_at',
       'invoices.chorus_status',
       'invoices.chorus_status_at',
+      'invoices.document_type',
     ])
     .where('invoices.id', '=', invoiceId)
     .executeTakeFirst();
   if (!invoice) throw new InvoiceNotFoundError(invoiceId);
   const history = await db.selectFrom('chorus_history').select(['status', 'at']).where('invoice_id', '=', invoiceId).execute();
-  const input = dgpInputFromRows(invoice, history);
-  const result = computeDgp(input, defaultDgpPolicy(invoice.kind, overrides), today);
-  return { ...result, invoiceId: invoice.id, tenantId: invoice.tenant_id, tenantKind: invoice.kind, input };
+  const result = invoiceDgpFromRows(invoice, history, defaultDgpPolicy(invoice.kind, overrides), today);
+  return { ...result, invoiceId: invoice.id, tenantId: invoice.tenant_id, tenantKind: invoice.kind };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,6 +281,7 @@ export async function listDeadlines(db: Kysely<Database>, options: ListDeadlines
       'invoices.made_available_at',
       'invoices.chorus_status',
       'invoices.chorus_status_at',
+      'invoices.document_type',
     ])
     .where('invoices.status', 'not in', CLOSED_STATUSES)
     .where('invoices.history_only', '=', 0)
@@ -238,7 +304,10 @@ export async function listDeadlines(db: Kysely<Database>, options: ListDeadlines
       byInvoice.set(event.invoice_id, list);
     }
     for (const invoice of batch) {
-      const dgp = computeDgp(dgpInputFromRows(invoice, byInvoice.get(invoice.id) ?? []), defaultDgpPolicy(invoice.kind, settings.dgp), today);
+      const { applicable, notApplicableReason: _reason, input: _input, status, ...rest } = invoiceDgpFromRows(invoice, byInvoice.get(invoice.id) ?? [], defaultDgpPolicy(invoice.kind, settings.dgp), today);
+      // A credit note runs no deadline: never late, at risk or owed interest.
+      if (!applicable || status === 'not_applicable') continue;
+      const dgp: DgpResult = { ...rest, status };
       const risk = riskOf(dgp, settings);
       if (options.risks && !options.risks.includes(risk)) continue;
       const { charges, problem } = chargesFor(invoice.amount_ttc, dgp, rates);
@@ -303,8 +372,11 @@ export type LatePaymentMandatProposal = {
 };
 
 export class NotLateError extends Error {
-  constructor(readonly invoiceId: string) {
-    super(`La facture ${invoiceId} n'est pas en retard de paiement : aucun intérêt moratoire n'est dû.`);
+  constructor(
+    readonly invoiceId: string,
+    why?: string | null,
+  ) {
+    super(why ? `La facture ${invoiceId} : ${why}` : `La facture ${invoiceId} n'est pas en retard de paiement : aucun intérêt moratoire n'est dû.`);
     this.name = 'NotLateError';
   }
 }
@@ -321,6 +393,7 @@ export async function proposeLatePaymentMandat(
 ): Promise<LatePaymentMandatProposal> {
   const today = options.today ?? todayInParis();
   const dgp = await loadInvoiceDgp(db, invoiceId, today, options.settings?.dgp ?? loadDeadlineSettings().dgp);
+  if (!dgp.applicable) throw new NotLateError(invoiceId, dgp.notApplicableReason);
   if (!dgp.late || dgp.expiryDate === null || dgp.startDate === null) throw new NotLateError(invoiceId);
   const invoice = await db
     .selectFrom('invoices')

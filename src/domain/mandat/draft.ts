@@ -273,7 +273,9 @@ export function buildMandatDraft(input: MandatDraftInput, options: { partial?: b
   }
 
   let dgp: MandatDraft['dgp'] = null;
-  if (!input.dgp || !input.dgp.startDate || !input.dgp.expiryDate) {
+  if (invoices.some((invoice) => invoice.documentType === 'creditNote')) {
+    // Refused above (credit_note); a credit note runs no payment deadline to carry.
+  } else if (!input.dgp || !input.dgp.startDate || !input.dgp.expiryDate) {
     add('dgp_unknown', "La date de départ du délai global de paiement est inconnue (ni dépôt ni mise à disposition) : l'ordre de payer doit la porter.");
   } else {
     dgp = { start: input.dgp.startDate, expiry: input.dgp.expiryDate, days: input.dgp.totalDays };
