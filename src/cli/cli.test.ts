@@ -154,3 +154,20 @@ test('the share link the CLI prints opens the dossier in the web application', (
       await app.close();
     }
   }));
+
+test('invoices list: without --limit every invoice, across pages; --limit/--offset for one page', (t) =>
+  forEachDatabase(t, async (context, database) => {
+    const db = context.store.db;
+    const tenantId = await insertTenant(db);
+    for (let index = 0; index < 520; index += 1) await insertInvoice(db, tenantId, { number: `F-LIST-${index}` });
+    const all = await liasse(['invoices', 'list', '--json'], database.env);
+    assert.equal(all.status, 0, all.stderr);
+    const items = JSON.parse(all.stdout) as { id: string }[];
+    assert.equal(items.length, 520);
+    assert.equal(new Set(items.map((item) => item.id)).size, 520);
+    const page = JSON.parse((await liasse(['invoices', 'list', '--json', '--limit', '10', '--offset', '505'], database.env)).stdout) as { id: string }[];
+    assert.deepEqual(page.map((item) => item.id), items.slice(505, 515).map((item) => item.id));
+    const text = await liasse(['invoices', 'list'], database.env);
+    assert.match(text.stdout, /\n520 facture\(s\)\n$/);
+    assert.match((await liasse(['invoices', 'list', '--help'])).stdout, /Sans --limit, TOUTES les factures/);
+  }));

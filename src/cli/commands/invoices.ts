@@ -1,10 +1,14 @@
+import { once } from 'node:events';
 import { openContext } from '../../app/context.ts';
 import { findInvoiceId } from '../../app/decisions/lookup.ts';
 import { retryQuarantined } from '../../app/sync/sync.ts';
 import { resolveTenantId } from '../../app/tenants.ts';
 import { INVOICE_STATUSES } from '../../domain/lifecycle.ts';
-import { getInvoiceDetail, listInvoices } from '../../store/invoices.ts';
+import { getInvoiceDetail, type InvoiceListItem, listInvoices } from '../../store/invoices.ts';
 import { invoiceArgument, parseCommand, printJson, STORE_OPTIONS, storeOverrides, UsageError } from '../args.ts';
+
+/** Rows read per query when the whole list is written: memory stays flat whatever the count. */
+const PAGE_SIZE = 500;
 
 const HELP = `
 Usage: liasse invoices list [--status S] [--quarantined] [--limit N] [--offset N] [--tenant T] [--json]
@@ -12,7 +16,9 @@ Usage: liasse invoices list [--status S] [--quarantined] [--limit N] [--offset N
        liasse invoices retry [CHORUS_ID…] [--tenant T] [--json]
 
   list    les factures (les plus récemment déposées d'abord) ; --json : un tableau d'objets
-          {id, chorusId, number, supplier, status, chorusStatus, totals, quarantined, …}
+          {id, chorusId, number, supplier, status, chorusStatus, totals, quarantined, …}.
+          Sans --limit, TOUTES les factures sont listées (lues par pages de ${PAGE_SIZE} et écrites
+          au fur et à mesure, même en --json) ; --limit N [--offset M] pour une page seulement.
   show    une facture (identifiant Liasse ou idFacture Chorus) avec lignes, TVA, pièces jointes,
           historique Chorus et cycles
   retry   retélécharge et relit les factures en quarantaine (toutes, ou celles données)
@@ -53,29 +59,28 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const tenantId = await resolveTenantId(context.store.db, values.tenant);
     if (action === 'list') {
-      const items = await listInvoices(context.store.db, tenantId, {
-        ...(values.status ? { status: values.status } : {}),
-        ...(values.quarantined ? { quarantined: true } : {}),
-        limit: integer('limit', 100),
-        offset: integer('offset', 0),
-      });
-      if (values.json) {
-        printJson(items);
-      } else {
-        for (const item of items) {
-          process.stdout.write(
-            [
-              String(item.chorusId).padEnd(10),
-              (item.number ?? '—').padEnd(20),
-              (item.supplier.name ?? '—').slice(0, 32).padEnd(32),
-              (item.totals.ttc ?? '').padStart(12),
-              ` ${item.status}`,
-              item.quarantined ? `  QUARANTAINE : ${item.quarantineReason}` : '',
-            ].join(' ') + '\n',
-          );
-        }
-        process.stdout.write(`${items.length} facture(s)\n`);
+      // No silent cut: without --limit the whole list is written, page after page as it is read.
+      let remaining = values.limit === undefined ? Number.POSITIVE_INFINITY : integer('limit', 0);
+      let offset = integer('offset', 0);
+      let written = 0;
+      if (values.json) await write('[');
+      while (remaining > 0) {
+        const size = Math.min(PAGE_SIZE, remaining);
+        const page = await listInvoices(context.store.db, tenantId, {
+          ...(values.status ? { status: values.status } : {}),
+          ...(values.quarantined ? { quarantined: true } : {}),
+          limit: size,
+          offset,
+        });
+        if (values.json) await write(page.map((item, index) => `${written + index > 0 ? ',' : ''}${JSON.stringify(item)}`).join(''));
+        else await write(page.map(textLine).join(''));
+        written += page.length;
+        offset += page.length;
+        remaining -= page.length;
+        if (page.length < size) break;
       }
+      if (values.json) await write(']\n');
+      else await write(`${written} facture(s)\n`);
       return 0;
     }
     if (action === 'show') {
@@ -110,4 +115,22 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await context.close();
   }
+}
+
+/** Writes to stdout, waiting when the reader is slower than the database. */
+async function write(text: string): Promise<void> {
+  if (text && !process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+function textLine(item: InvoiceListItem): string {
+  return (
+    [
+      String(item.chorusId).padEnd(10),
+      (item.number ?? '—').padEnd(20),
+      (item.supplier.name ?? '—').slice(0, 32).padEnd(32),
+      (item.totals.ttc ?? '').padStart(12),
+      ` ${item.status}`,
+      item.quarantined ? `  QUARANTAINE : ${item.quarantineReason}` : '',
+    ].join(' ') + '\n'
+  );
 }
