@@ -1,4 +1,4 @@
-// Row types of matching and search (migrations 0004 and 0009). `invoice_search` is the single window's
+// Row types of matching and search (migrations 0004, 0009 and 0010). `invoice_search` is the single window's
 // denormalised row per invoice (filters, sort keys, normalised full text); `invoice_search_facets`
 // holds counts per combination of the facet dimensions, kept by triggers, so facet counts over
 // millions of invoices cost a few thousand rows instead of a scan. `invoice_matches` stores the last
@@ -46,6 +46,8 @@ export type InvoiceSearchTable = {
    * '' when it cannot start (no date). A running delay's expiry does not move with the calendar.
    */
   dgp_state: Generated<string>;
+  // SQLite only, not typed here: text_key, a virtual generated column (received date × 2^31 + seq,
+  // migration 0010), the FTS5 rowid; search.ts and the triggers use it in raw SQL.
   /** The normalised searchable text (ASCII lower case words), also indexed by FTS5 / tsvector. */
   document: string;
   indexed_at: string;
