@@ -216,3 +216,21 @@ test('the timeline of a suspended, completed and mandated invoice shows every st
     assert.equal(completed.actor, 'user:u-val');
     assert.ok(timeline.some((entry) => entry.kind === 'publication' && /Tentative 1/.test(entry.title)));
   }));
+
+test('suspend or reject with a motif over 255 characters: refused in French with what to remove, nothing written', (t) =>
+  forEachDatabase(t, async (context) => {
+    const db = context.store.db;
+    const tenantId = await insertTenant(context);
+    const invoiceId = await insertInvoice(context, tenantId, 2001);
+    const before = await verifyAuditChain(db);
+    for (const decision of ['suspend', 'reject'] as const) {
+      await assert.rejects(
+        decide(db, { invoiceId, decision, reasons: [decision === 'suspend' ? 'PJ_MANQUANTE' : 'MONTANT_ERRONE'], comment: 'c'.repeat(300), actor: gestionnaire }),
+        (error: Error) => error.name === 'DecisionError' && /^Motif trop long : \d+ caractères pour 255 au plus sur Chorus Pro ; raccourcissez le commentaire de \d+ caractères\.$/.test(error.message),
+      );
+    }
+    const status = (await db.selectFrom('invoices').select('status').where('id', '=', invoiceId).executeTakeFirstOrThrow()).status;
+    assert.equal(status, 'to_process', 'unchanged');
+    assert.equal((await db.selectFrom('publish_outbox').select('id').where('invoice_id', '=', invoiceId).execute()).length, 0);
+    assert.deepEqual(await verifyAuditChain(db), before);
+  }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { checkDecision, DECISION_REASONS, DecisionError, groupedCatalogue, proposeDecision } from './catalogue.ts';
+import { checkDecision, DECISION_REASONS, DecisionError, groupedCatalogue, motifLengthProblem, proposeDecision } from './catalogue.ts';
 
 test('every reason has supplier wording and a proposal; codes are unique', () => {
   const codes = new Set(DECISION_REASONS.map((reason) => reason.code));
@@ -38,4 +38,21 @@ test('a suspension must be for a document, recycling for routing', () => {
   const checked = checkDecision('suspend', ['pj_manquante'], 'Le bon de livraison signé.');
   assert.equal(checked.warnings.length, 0);
   assert.match(checked.motif, /pièce justificative .* Le bon de livraison signé\.$/);
+});
+
+test('a motif longer than Chorus accepts is refused, never cut: the message says how many characters to remove', () => {
+  const wording = checkDecision('suspend', ['PJ_MANQUANTE'], null).motif;
+  const fits = 'x'.repeat(255 - wording.length - 1);
+  assert.equal(checkDecision('suspend', ['PJ_MANQUANTE'], fits).motif.length, 255);
+  const comment = 'y'.repeat(300);
+  const excess = wording.length + 1 + 300 - 255;
+  assert.throws(
+    () => checkDecision('suspend', ['PJ_MANQUANTE'], comment),
+    (error: Error) =>
+      error instanceof DecisionError &&
+      error.message === `Motif trop long : ${255 + excess} caractères pour 255 au plus sur Chorus Pro ; raccourcissez le commentaire de ${excess} caractères.`,
+  );
+  assert.equal(motifLengthProblem('a'.repeat(256), 'a'.repeat(10)), 'Motif trop long : 256 caractères pour 255 au plus sur Chorus Pro ; raccourcissez le commentaire de 1 caractère.');
+  assert.match(motifLengthProblem('a'.repeat(300), null)!, /retirez 45 caractères \(le commentaire n'y suffit pas/);
+  assert.equal(motifLengthProblem('a  b'), null);
 });

@@ -3,7 +3,7 @@
 // decision an agent usually reaches for (group), and each says which decision the guided choice
 // proposes (proposes): a routing problem proposes A_RECYCLER, a missing document SUSPENDUE, wrong
 // billing data REJETEE — suppliers report that most rejections were not justified (domain.md §1.3).
-import type { DecisionKind } from '../lifecycle.ts';
+import { type DecisionKind, MOTIF_MAX_LENGTH } from '../lifecycle.ts';
 
 export type ReturnDecision = Exclude<DecisionKind, 'service_fait'>;
 
@@ -283,6 +283,28 @@ export function checkDecision(
     );
   }
   const sentences = reasons.map((reason) => reason.wording);
-  const text = [...sentences, note].filter(Boolean).join(' ');
+  const text = normaliseMotif([...sentences, note].filter(Boolean).join(' '));
+  const tooLong = motifLengthProblem(text, note);
+  if (tooLong) throw new DecisionError(tooLong);
   return { reasons, motif: text, proposed, warnings };
+}
+
+/** The motif as it is sent: one space between words. */
+export function normaliseMotif(motif: string): string {
+  return motif.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Why this motif cannot be sent, in French, or null: Chorus Pro takes MOTIF_MAX_LENGTH characters
+ * and a motif is never cut — the supplier would read half a sentence. Says how many characters to
+ * remove. The CLI, the HTTP API and the web dialog show this same message.
+ */
+export function motifLengthProblem(motif: string, comment?: string | null): string | null {
+  const length = normaliseMotif(motif).length;
+  if (length <= MOTIF_MAX_LENGTH) return null;
+  const excess = length - MOTIF_MAX_LENGTH;
+  const chars = `${excess} caractère${excess > 1 ? 's' : ''}`;
+  const commentLength = normaliseMotif(comment ?? '').length;
+  const what = commentLength >= excess ? `raccourcissez le commentaire de ${chars}` : `retirez ${chars} (le commentaire n'y suffit pas : choisissez moins de motifs)`;
+  return `Motif trop long : ${length} caractères pour ${MOTIF_MAX_LENGTH} au plus sur Chorus Pro ; ${what}.`;
 }
