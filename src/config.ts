@@ -13,6 +13,8 @@ const url = (name: string) =>
     message: `${name} must be an http(s) URL, e.g. http://127.0.0.1:8790`,
   });
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 const ConfigSchema = z.object({
   LIASSE_DATA_DIR: optionalText.transform((value) => path.resolve(value ?? 'data')),
   DATABASE_URL: optionalText.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
@@ -22,7 +24,7 @@ const ConfigSchema = z.object({
     message: 'LIASSE_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)',
   }),
   LIASSE_LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .enum(LOG_LEVELS, { error: (issue) => `LIASSE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${String(issue.input)}"` })
     .optional()
     .default('info'),
   PORT: optionalText.transform((value, ctx) => parsePort(value ?? '8080', 'PORT', ctx)),
@@ -36,7 +38,7 @@ const ConfigSchema = z.object({
   LIASSE_SYNC_INTERVAL_MINUTES: optionalText.transform((value, ctx) => {
     const minutes = Number(value ?? '15');
     if (!Number.isInteger(minutes) || minutes < 1) {
-      ctx.addIssue({ code: 'custom', message: 'LIASSE_SYNC_INTERVAL_MINUTES must be a whole number of minutes ≥ 1' });
+      ctx.addIssue({ code: 'custom', message: `LIASSE_SYNC_INTERVAL_MINUTES must be a whole number of minutes ≥ 1, got "${value}"` });
     }
     return minutes;
   }),

@@ -171,3 +171,14 @@ test('invoices list: without --limit every invoice, across pages; --limit/--offs
     assert.match(text.stdout, /\n520 facture\(s\)\n$/);
     assert.match((await liasse(['invoices', 'list', '--help'])).stdout, /Sans --limit, TOUTES les factures/);
   }));
+
+test('an invalid configuration value is named with the values expected, exit 2, no stack', async () => {
+  const result = await liasse(['deadlines', 'rates'], { ...tempDataDir(), LIASSE_LOG_LEVEL: 'loud', LIASSE_SYNC_INTERVAL_MINUTES: '0' });
+  assert.equal(result.status, 2);
+  assert.equal(
+    result.stderr,
+    'liasse deadlines: Invalid configuration:\n' +
+      '  - LIASSE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"\n' +
+      '  - LIASSE_SYNC_INTERVAL_MINUTES must be a whole number of minutes ≥ 1, got "0"\n',
+  );
+});
