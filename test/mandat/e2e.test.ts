@@ -145,7 +145,7 @@ test('simulator invoices → matching → mandats, bordereau, PES, S²low, acqui
       assert.equal((JSON.parse(imported.stdout) as { result: string }).result, 'accepted');
       for (const mandat of mandats) assert.equal((await getMandat(db, tenantId, mandat.id)).status, 'accepted');
       const outbox = await db.selectFrom('publish_outbox').select(['status', 'numero_dp_mandat']).where('invoice_id', '=', mandats[0]!.invoiceId).where('status', '=', 'MANDATEE').execute();
-      assert.deepEqual(outbox.map((row) => row.numero_dp_mandat), [String(mandats[0]!.numero)]);
+      assert.deepEqual(outbox.map((row) => row.numero_dp_mandat), [`${exercice}-${budget}-${mandats[0]!.numero}`]);
     } finally {
       await s2low.close();
     }

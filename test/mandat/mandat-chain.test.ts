@@ -42,7 +42,10 @@ test('mandat → bordereau → PES → send → acquittement', (t) =>
     assert.equal(Number(engagement.liquidated_ttc_cents), 12000);
     // MANDATEE queued with the number, invoice status moved, audit on the invoice.
     const outbox = await db.selectFrom('publish_outbox').selectAll().where('invoice_id', '=', fixture.invoiceIds[0]!).orderBy('seq').execute();
-    assert.deepEqual(outbox.map((row) => [row.status, row.numero_dp_mandat]), [['SERVICE_FAIT', null], ['MANDATEE', '1']]);
+    assert.deepEqual(outbox.map((row) => [row.status, row.numero_dp_mandat]), [['SERVICE_FAIT', null], ['MANDATEE', '2025-BP-1']]);
+    assert.equal(first.reference, '2025-BP-1');
+    const created = (await getInvoiceTimeline(db, fixture.invoiceIds[0]!)).find((entry) => entry.code === 'mandat.create');
+    assert.match(created!.detail!, /N° 2025-BP-1/);
     const invoice = await db.selectFrom('invoices').select('status').where('id', '=', fixture.invoiceIds[0]!).executeTakeFirstOrThrow();
     assert.equal(invoice.status, 'mandated');
     const audit = await db.selectFrom('audit_log').select(['action', 'entity']).where('entity_id', '=', fixture.invoiceIds[0]!).execute();

@@ -12,6 +12,7 @@ import type { Invoice } from '../../domain/invoice.ts';
 import { newId } from '../../domain/ids.ts';
 import { chorusStatusOfEvent } from '../../domain/lifecycle.ts';
 import { centsToString, pesLineAmounts, vatRegimeOf } from '../../domain/mandat/amounts.ts';
+import { mandatReference } from '../../domain/mandat/number.ts';
 import { BORDEREAU_ELIGIBLE_STATUSES, BORDEREAU_STATUS_LABELS, type BordereauStatus, MANDAT_STATUS_LABELS, type MandatKind, type MandatStatus, TYP_BORD } from '../../domain/mandat/status.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
 import { type PesAller, type PesPiece, pesAllerFileName, writePesAller } from '../../formats/pes/aller.ts';
@@ -42,6 +43,8 @@ export type BordereauView = {
   mandats: {
     id: string;
     numero: number;
+    /** exercice-budget-numero (mandatReference), as Chorus Pro and the screens show it. */
+    reference: string;
     status: string;
     statusLabel: string;
     montantTTC: string;
@@ -222,6 +225,7 @@ export async function getBordereau(db: Db, tenantId: string, bordereauId: string
     mandats: mandats.map((mandat) => ({
       id: mandat.id,
       numero: Number(mandat.numero),
+      reference: mandatReference({ exercice: row.exercice, budgetCode: row.budget_code, numero: mandat.numero }),
       status: mandat.status,
       statusLabel: MANDAT_STATUS_LABELS[mandat.status as MandatStatus] ?? mandat.status,
       montantTTC: mandat.amount_ttc,
@@ -469,7 +473,10 @@ export async function sendBordereau(
       // First sending, or re-emission of a mandat the comptable sent back (the invoice is mandated again).
       const move = await setInvoiceStatus(trx, invoiceId, 'sent_to_accountant');
       const chorus = chorusStatusOfEvent('sent_to_accountant');
-      if (move && chorus) await enqueueChorusStatus(trx, { tenantId, invoiceId, status: chorus, numeroDPMandat: String(numero), actor });
+      if (move && chorus) {
+        const numeroDPMandat = mandatReference({ exercice: current.exercice, budgetCode: current.budget, numero });
+        await enqueueChorusStatus(trx, { tenantId, invoiceId, status: chorus, numeroDPMandat, actor });
+      }
       await appendAudit(trx, {
         tenantId,
         actor: auditActor(actor),

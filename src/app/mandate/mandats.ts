@@ -19,6 +19,7 @@ import {
   type MandatDraft,
   type MandatDraftInput,
 } from '../../domain/mandat/draft.ts';
+import { mandatReference } from '../../domain/mandat/number.ts';
 import { MANDAT_STATUS_LABELS, type MandatStatus, wasSent } from '../../domain/mandat/status.ts';
 import { Decimal } from '../../domain/money.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
@@ -44,6 +45,8 @@ export { MandatCheckError };
 export type MandatView = {
   id: string;
   numero: number;
+  /** The unambiguous number (exercice-budget-numero) given to Chorus Pro and shown on screens: mandatReference. */
+  reference: string;
   kind: string;
   status: string;
   statusLabel: string;
@@ -303,7 +306,7 @@ export async function createMandat(
     const { input: draftInput, budgetSiret } = await loadMandatDraftInput(trx, tenantId, invoiceIds);
     const { draft, problems } = buildMandatDraft(draftInput);
     if (!draft) throw new MandatCheckError(problems);
-    return insertMandat(trx, tenantId, actor, draft, budgetSiret, now);
+    return insertMandat(trx, tenantId, actor, draft, { siret: budgetSiret, code: draftInput.budget.code }, now);
   });
   return getMandat(context.store.db, tenantId, id);
 }
@@ -435,7 +438,8 @@ export async function previewMandat(context: AppContext, tenantId: string, actor
   };
 }
 
-async function insertMandat(trx: Transaction<Database>, tenantId: string, actor: Actor, draft: MandatDraft, siret: string, now: string): Promise<string> {
+async function insertMandat(trx: Transaction<Database>, tenantId: string, actor: Actor, draft: MandatDraft, budget: { siret: string; code: string }, now: string): Promise<string> {
+  const { siret } = budget;
   // Liquidation, checked again in the UPDATE (engagements in id order: no deadlock between two mandats).
   const byEngagement = new Map<string, { htCents: number; ttcCents: number; hasHt: boolean; numero: string }>();
   for (const line of draft.lines) {
@@ -543,10 +547,11 @@ async function insertMandat(trx: Transaction<Database>, tenantId: string, actor:
       })
       .execute();
   }
+  const reference = mandatReference({ exercice: draft.exercice, budgetCode: budget.code, numero });
   for (const invoiceId of invoiceIds) {
     // The lifecycle decides (and refuses: no mandat, no MANDATEE, nothing written) before anything is queued.
     const move = await moveInvoice(trx, invoiceId, 'mandated');
-    await enqueueChorusStatus(trx, { tenantId, invoiceId, status: 'MANDATEE', numeroDPMandat: String(numero), actor });
+    await enqueueChorusStatus(trx, { tenantId, invoiceId, status: 'MANDATEE', numeroDPMandat: reference, actor });
     await appendAudit(trx, {
       tenantId,
       actor: who,
@@ -554,7 +559,7 @@ async function insertMandat(trx: Transaction<Database>, tenantId: string, actor:
       entity: 'invoice',
       entityId: invoiceId,
       // `from` is where a withdrawal before publication brings the invoice back (withdrawMandat).
-      data: { mandatId: id, numero, exercice: draft.exercice, montantTTC: draft.totals.ttc, status: move.to, from: move.from, to: move.to },
+      data: { mandatId: id, numeroDPMandat: reference, exercice: draft.exercice, montantTTC: draft.totals.ttc, status: move.to, from: move.from, to: move.to },
       at: now,
     });
   }
@@ -606,6 +611,7 @@ export async function getMandat(db: Db, tenantId: string, mandatId: string): Pro
   return {
     id: row.id,
     numero: Number(row.numero),
+    reference: mandatReference({ exercice: row.exercice, budgetCode: row.budget_code, numero: row.numero }),
     kind: row.kind,
     status: row.status,
     statusLabel: MANDAT_STATUS_LABELS[row.status as MandatStatus] ?? row.status,
@@ -728,7 +734,7 @@ export async function cancelPendingMandat(context: AppContext, tenantId: string,
     if (mandat.kind === 'ordinaire') {
       await giveBack(trx, mandat.id, null);
       for (const invoiceId of invoiceIds) {
-        const unpublished = await withdrawMandatee(trx, invoiceId, numero, now);
+        const unpublished = await withdrawMandatee(trx, invoiceId, [view.reference, String(numero)], now);
         const statusBeforeMandat = unpublished ? await statusBeforeMandatOf(trx, invoiceId, mandat.id) : null;
         const move = await moveInvoice(trx, invoiceId, 'mandat_cancelled', { statusBeforeMandat });
         await appendAudit(trx, {
@@ -737,7 +743,7 @@ export async function cancelPendingMandat(context: AppContext, tenantId: string,
           action: 'mandat.withdraw',
           entity: 'invoice',
           entityId: invoiceId,
-          data: { mandatId: mandat.id, numero, reason, from: move.from, to: move.to, mandateeWithdrawn: unpublished },
+          data: { mandatId: mandat.id, numeroDPMandat: view.reference, reason, from: move.from, to: move.to, mandateeWithdrawn: unpublished },
           at: now,
         });
       }
@@ -793,13 +799,14 @@ async function checkAnnulationWithdrawable(trx: Transaction<Database>, mandat: {
  * (or failed); true when Chorus cannot have received it (never attempted, nothing posted or being
  * posted), i.e. when the invoice may go back to its status before the mandat.
  */
-async function withdrawMandatee(trx: Transaction<Database>, invoiceId: string, numero: number, now: string): Promise<boolean> {
+// `numbers`: the mandat's reference, and its bare number for MANDATEE queued before references existed.
+async function withdrawMandatee(trx: Transaction<Database>, invoiceId: string, numbers: string[], now: string): Promise<boolean> {
   const rows = await trx
     .selectFrom('publish_outbox')
     .select(['id', 'state', 'attempts'])
     .where('invoice_id', '=', invoiceId)
     .where('status', '=', 'MANDATEE')
-    .where('numero_dp_mandat', '=', String(numero))
+    .where('numero_dp_mandat', 'in', numbers)
     .where('state', '!=', 'skipped')
     .execute();
   let unpublished = true;
