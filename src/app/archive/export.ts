@@ -1,7 +1,7 @@
 // SEDA 2.2 export of mandat dossiers (domain.md §2.3): `liasse archive export --mandat ID`, by
 // bordereau or by period. Each mandat becomes an ArchiveUnit holding the invoice (original,
-// attachments, pivot, PDF rendition, history) and the mandat (data extract, the bordereau's PES
-// file and acquittements). Stored files stream from the blob store and are re-hashed on the way.
+// attachments, pivot, PDF rendition, history) and the mandat (data extract, and for each bordereau
+// that carried it a PES extract of its own piece and the acquittement lines that concern it). Stored files stream from the blob store and are re-hashed on the way.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -12,10 +12,14 @@ import { newId } from '../../domain/ids.ts';
 import type { Actor } from '../../domain/roles.ts';
 import { buildArchiveTransfer, type SedaArchiveUnit, type SedaBinaryObject, type SedaKeyword } from '../../formats/seda/manifest.ts';
 import { type PackageFile, writeSedaPackage } from '../../formats/seda/package.ts';
+import { buildPesAcquit } from '../../formats/pes/acquit-writer.ts';
+import { acquitExtract, parsePesAcquit } from '../../formats/pes/acquit.ts';
+import { mandatReference } from '../../domain/mandat/number.ts';
 import { appendAudit } from '../../store/audit.ts';
 import type { BlobStore } from '../../store/blob-store.ts';
 import type { Database } from '../../store/schema.ts';
 import { actorName } from '../deadlines/index.ts';
+import { mandatPesExtract } from '../mandate/bordereaux.ts';
 import { getInvoiceTimeline } from '../timeline/index.ts';
 import { getRetentionRule, retentionEnd } from './retention.ts';
 import type { ArchiveSettings } from './settings.ts';
@@ -68,8 +72,8 @@ function addStored(collected: Collected, blobs: BlobStore, folder: string, file:
   return id;
 }
 
-function addGenerated(collected: Collected, folder: string, filename: string, mimeType: string, content: string): string {
-  const buffer = Buffer.from(content, 'utf8');
+function addGenerated(collected: Collected, folder: string, filename: string, mimeType: string, content: string | Buffer): string {
+  const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const sha256 = createHash('sha256').update(buffer).digest('hex');
   collected.counter += 1;
   const id = `BDO-${collected.counter}`;
@@ -144,6 +148,7 @@ export async function exportArchivePackage(
     const acquits = bordereauIds.size ? await db.selectFrom('acquits').selectAll().where('bordereau_id', 'in', [...bordereauIds]).execute() : [];
     maxExercice = Math.max(maxExercice, mandat.exercice);
     const mandatFolder = `mandat-${mandat.exercice}-${mandat.numero}`;
+    const reference = mandatReference({ exercice: mandat.exercice, budgetCode: budget?.code ?? 'B', numero: mandat.numero });
 
     // The mandat: a data extract, then the PES files that carried it and their acquittements.
     const mandatObjects = [
@@ -155,21 +160,21 @@ export async function exportArchivePackage(
         JSON.stringify({ mandat, lignes: lines, budget, tiers, bordereaux: bordereaux.map((b) => ({ id: b.id, numero: b.numero, exercice: b.exercice, status: b.status, pes_filename: b.pes_filename })) }, null, 2),
       ),
     ];
+    // Never a bordereau's whole PES or acquittement: they carry the other mandats' suppliers, bank
+    // details and PJ. An extract for this mandat of each bordereau that carried it, and of each
+    // acquittement the lines that concern it.
     for (const bordereau of bordereaux) {
-      if (bordereau.pes_sha256) {
-        mandatObjects.push(
-          addStored(collected, context.blobs, mandatFolder, {
-            filename: bordereau.pes_filename ?? `PES_Aller-bordereau-${bordereau.numero}.xml`,
-            sha256: bordereau.pes_sha256,
-            size: Number(bordereau.pes_size ?? 0) || (await fsp.stat(context.blobs.pathOf(bordereau.pes_sha256))).size,
-            mimeType: 'application/xml',
-          }),
-        );
-      }
+      if (!bordereau.pes_sha256 && !bordereau.sent_at) continue; // never generated nor sent: nothing left Liasse
+      const extract = await mandatPesExtract(context, { mandatId: mandat.id, bordereauId: bordereau.id });
+      mandatObjects.push(addGenerated(collected, mandatFolder, extract.fileName, 'application/xml', extract.bytes));
     }
+    const idUniques = (await db.selectFrom('mandat_pjs').select('id_unique').where('mandat_id', '=', mandat.id).execute()).map((row) => row.id_unique);
     for (const acquit of acquits) {
-      const size = (await fsp.stat(context.blobs.pathOf(acquit.sha256))).size;
-      mandatObjects.push(addStored(collected, context.blobs, mandatFolder, { filename: acquit.nom_fic.endsWith('.xml') ? acquit.nom_fic : `${acquit.nom_fic}.xml`, sha256: acquit.sha256, size, mimeType: 'application/xml' }));
+      const carrier = bordereaux.find((bordereau) => bordereau.id === acquit.bordereau_id)!;
+      const parsed = parsePesAcquit(await context.blobs.get(acquit.sha256));
+      const extract = acquitExtract(parsed, { numBord: Number(carrier.numero), exercice: Number(carrier.exercice), numPiece: Number(mandat.numero), idUniques });
+      const name = `EXTRAIT_mandat-${reference}_ACQUIT_${acquit.nom_fic.replace(/\.xml$/i, '')}.xml`;
+      mandatObjects.push(addGenerated(collected, mandatFolder, name, 'application/xml', buildPesAcquit(extract)));
     }
 
     // The invoices of the mandat (a mandat may gather several invoices of one tiers).

@@ -108,7 +108,7 @@ export async function insertMandat(
   const now = options.createdAt ?? new Date().toISOString();
   const exercice = options.exercice ?? 2024;
   const budgetId = newId();
-  await db.insertInto('budgets').values({ id: budgetId, tenant_id: tenantId, code: `B${budgetId.slice(-6)}`, label: 'Budget principal', siret: '21310054700013', vat_regime: 'TTC', nomenclature: 'M57', codcol: null, codbud: null, idpost: null, created_at: now, updated_at: now }).execute();
+  await db.insertInto('budgets').values({ id: budgetId, tenant_id: tenantId, code: `B${budgetId.slice(-6)}`, label: 'Budget principal', siret: '21310054700013', vat_regime: 'TTC', nomenclature: 'M57', codcol: '123', codbud: '00', idpost: '031099', created_at: now, updated_at: now }).execute();
   const tiersId = newId();
   await db.insertInto('tiers').values({ id: tiersId, tenant_id: tenantId, siret: '73282932000074', siren: '732829320', vat_id: null, name: 'Fournisseur SARL', address: null, ibans_json: '[]', created_at: now, updated_at: now }).execute();
   const engagementId = newId();

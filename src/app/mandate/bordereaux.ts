@@ -260,8 +260,19 @@ export async function listBordereaux(db: Db, tenantId: string, filter: { budgetC
   return views;
 }
 
+type PesSource = { store: { db: AppContext['store']['db'] }; blobs: AppContext['blobs'] };
+
+type PesScope = {
+  /** Only this mandat's piece (an extract): no other mandat's tiers, bank details or PJ. */
+  mandatId?: string;
+  /** Which PJ version to reference: the one in force when the bordereau was made (a re-emitted mandat got new IdUnique); default the current one. */
+  pjAsOf?: string;
+  /** Carry the PJ contents in PES_PJ (default true); an extract only references them. */
+  pjContents?: boolean;
+};
+
 /** Builds the PES document of a bordereau (pieces in memory — small —, PJ opened lazily one by one). */
-async function pesDocument(context: AppContext, bordereauId: string, fileName: string, today: string): Promise<PesAller> {
+async function pesDocument(context: PesSource, bordereauId: string, fileName: string, today: string, scope: PesScope = {}): Promise<PesAller> {
   const db = context.store.db;
   const bordereau = await db.selectFrom('bordereaux').selectAll().where('id', '=', bordereauId).executeTakeFirstOrThrow();
   const budget = await db.selectFrom('budgets').selectAll().where('id', '=', bordereau.budget_id).executeTakeFirstOrThrow();
@@ -274,6 +285,7 @@ async function pesDocument(context: AppContext, bordereauId: string, fileName: s
     .selectAll('mandats')
     .select(['tiers.name as tiers_name', 'tiers.siret as tiers_siret'])
     .where('bordereau_mandats.bordereau_id', '=', bordereauId)
+    .$if(scope.mandatId !== undefined, (query) => query.where('mandats.id', '=', scope.mandatId!))
     .orderBy('mandats.numero')
     .execute();
   const pieces: PesPiece[] = [];
@@ -291,7 +303,16 @@ async function pesDocument(context: AppContext, bordereauId: string, fileName: s
     const original = mandat.original_mandat_id
       ? await db.selectFrom('mandats').select(['numero', 'exercice']).where('id', '=', mandat.original_mandat_id).executeTakeFirst()
       : undefined;
-    const pjRows = await db.selectFrom('mandat_pjs').selectAll().where('mandat_id', '=', mandat.id).where('superseded_at', 'is', null).orderBy('position').execute();
+    const asOf = scope.pjAsOf;
+    const pjRows = await db
+      .selectFrom('mandat_pjs')
+      .selectAll()
+      .where('mandat_id', '=', mandat.id)
+      .$if(asOf === undefined, (query) => query.where('superseded_at', 'is', null))
+      // Re-emission supersedes the PJ and mints the new ones at the new bordereau's creation instant.
+      .$if(asOf !== undefined, (query) => query.where('created_at', '<=', asOf!).where((eb) => eb.or([eb('superseded_at', 'is', null), eb('superseded_at', '>', asOf!)])))
+      .orderBy('position')
+      .execute();
     const invoice = mandat.invoice_id ? await db.selectFrom('invoices').select('model_json').where('id', '=', mandat.invoice_id).executeTakeFirst() : undefined;
     const model = invoice?.model_json ? (JSON.parse(invoice.model_json) as Partial<Invoice>) : null;
     const address = model?.seller?.address;
@@ -335,7 +356,7 @@ async function pesDocument(context: AppContext, bordereauId: string, fileName: s
         };
       }),
     });
-    for (const pj of pjRows) {
+    for (const pj of scope.pjContents === false ? [] : pjRows) {
       const nomPj = pesFileName(pj.filename, pj.mime_type);
       pjs.push({
         idUnique: pj.id_unique,
@@ -374,12 +395,34 @@ async function pesDocument(context: AppContext, bordereauId: string, fileName: s
         idBord: Number(bordereau.numero),
         date: bordereau.created_at.slice(0, 10),
         typBord,
-        mtCumulAnnuel: Number(cumul.total) > 0 ? centsToString(Number(cumul.total)) : null,
+        // An extract is not the bordereau: no annual cumul (its totals are the one piece's).
+        mtCumulAnnuel: scope.mandatId === undefined && Number(cumul.total) > 0 ? centsToString(Number(cumul.total)) : null,
         pieces,
       },
     ],
     pjs,
   };
+}
+
+/**
+ * The PES extract of one mandat as a bordereau carried it, for the archive (domain.md §2.3): a
+ * PES_Aller with that bordereau's header and only this mandat's Piece, lines, tiers and PJ
+ * references (the PJ themselves travel beside it in the archive, so no PES_PJ). Named and
+ * NomFic-ed as an extract, never mistaken for the file sent to Hélios. Latin-1 bytes, schema-valid.
+ */
+export async function mandatPesExtract(context: PesSource, input: { mandatId: string; bordereauId: string }): Promise<{ fileName: string; bytes: Buffer }> {
+  const db = context.store.db;
+  const bordereau = await db.selectFrom('bordereaux').select(['numero', 'exercice', 'created_at', 'pes_filename']).where('id', '=', input.bordereauId).executeTakeFirstOrThrow();
+  const mandat = await db.selectFrom('mandats').innerJoin('budgets', 'budgets.id', 'mandats.budget_id').select(['mandats.numero', 'mandats.exercice', 'budgets.code']).where('mandats.id', '=', input.mandatId).executeTakeFirstOrThrow();
+  const reference = mandatReference({ exercice: mandat.exercice, budgetCode: mandat.code, numero: mandat.numero });
+  const fileName = `EXTRAIT_mandat-${reference}_bordereau-${bordereau.exercice}-${bordereau.numero}${bordereau.pes_filename ? `_${bordereau.pes_filename.replace(/\.xml$/i, '')}` : ''}.xml`;
+  const document = await pesDocument(context, input.bordereauId, fileName, bordereau.created_at.slice(0, 10), { mandatId: input.mandatId, pjAsOf: bordereau.created_at, pjContents: false });
+  const chunks: Buffer[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await writePesAller(document, sink);
+  sink.end();
+  return { fileName, bytes: Buffer.concat(chunks) };
 }
 
 export type PesFile = { path: string; fileName: string; sha256: string; size: number };

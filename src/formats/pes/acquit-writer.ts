@@ -12,7 +12,7 @@ function errorsXml(errors: AcquitElement['errors']): string {
 }
 
 /** The acquittement as ISO-8859-1 bytes. */
-export function buildPesAcquit(acquit: Omit<PesAcquit, 'accepted'>, emitter = { sigle: 'HELIOS', adresse: 'Simulateur Liasse' }): Buffer {
+export function buildPesAcquit(acquit: Omit<PesAcquit, 'accepted'>, emitter = acquit.emitter ?? { sigle: 'HELIOS', adresse: 'Simulateur Liasse' }): Buffer {
   const h = acquit.header;
   let xml = '<?xml version="1.0" encoding="ISO-8859-1"?>\n';
   xml += `<n:PES_ACQUIT xmlns:n="${PES_ACQUIT_NAMESPACE}">`;

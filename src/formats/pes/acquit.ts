@@ -25,6 +25,8 @@ export type PesAcquit = {
   nomFic: string;
   typFic: string | null;
   header: { dteStr: string | null; idPost: string | null; idColl: string | null; codCol: string | null; codBud: string | null };
+  /** Enveloppe/Emetteur, when read from a file. */
+  emitter?: { sigle: string; adresse: string };
   elements: AcquitElement[];
   /** The file is accepted only when every element is (STELA's rule; Pastell reads only the first). */
   accepted: boolean;
@@ -116,6 +118,9 @@ export function parsePesAcquit(bytes: Uint8Array): PesAcquit {
     if (value === null) return;
     if (parent === 'Parametres' && name === 'NomFic') result.nomFic = value;
     else if (parent === 'Parametres' && name === 'TypFic') result.typFic = value;
+    else if (parent === 'Emetteur' && (name === 'Sigle' || name === 'Adresse')) {
+      result.emitter = { sigle: result.emitter?.sigle ?? '', adresse: result.emitter?.adresse ?? '', [name === 'Sigle' ? 'sigle' : 'adresse']: value };
+    }
     else if (parent === 'EnTetePES') {
       if (name === 'DteStr') result.header.dteStr = value;
       else if (name === 'IdPost') result.header.idPost = value;
@@ -163,4 +168,27 @@ export function rejectionReasons(element: AcquitElement): string[] {
     }
   }
   return reasons;
+}
+
+/**
+ * What an acquittement says of one mandat, as an acquittement of its own (for the archive of that
+ * mandat): the file-level elements (technical, signatures, parameters), the bordereau's Dépense
+ * element with its bordereau-level errors and only this piece's detail, and the PJ elements of
+ * this mandat's PJ. Other mandats' pieces and PJ are left out.
+ */
+export function acquitExtract(acquit: PesAcquit, mandat: { numBord: number; exercice: number; numPiece: number; idUniques: readonly string[] }): Omit<PesAcquit, 'accepted'> {
+  const elements: AcquitElement[] = [];
+  for (const element of acquit.elements) {
+    if (element.domaine === '5') {
+      if (element.numBord !== null && element.numBord !== mandat.numBord) continue;
+      if (element.exerciceBord !== null && element.exerciceBord !== mandat.exercice) continue;
+      elements.push({ ...element, pieces: element.pieces.filter((piece) => piece.numPiece === mandat.numPiece) });
+    } else if (element.domaine === '4') {
+      if (element.idUnique && mandat.idUniques.includes(element.idUnique)) elements.push(element);
+    } else if (['0', '1', '2', '3', '99'].includes(element.domaine)) {
+      elements.push(element);
+    }
+  }
+  const { accepted: _accepted, ...rest } = acquit;
+  return { ...rest, elements };
 }
