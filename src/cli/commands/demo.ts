@@ -4,6 +4,7 @@ import { openContext } from '../../app/context.ts';
 import { DEMO_PASSWORD, DEMO_USERNAME, setUpDemo } from '../../http/demo-setup.ts';
 import { startHttp } from '../../http/start.ts';
 import { parseCommand, UsageError } from '../args.ts';
+import { stopOnSignals } from '../shutdown.ts';
 
 const HELP = `
 Usage: liasse demo [--port N] [--host H] [--invoices N] [--data-dir DIR] [--reset]
@@ -33,10 +34,25 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.values.host !== undefined) overrides.HOST = parsed.values.host;
   const context = await openContext(overrides);
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  // Installed before the set-up: a signal while the simulator seeds or the first sync runs stops
+  // the demo too. The server, the simulator, the workers and the store all close.
+  let demo: Awaited<ReturnType<typeof setUpDemo>> | null = null;
+  let server: Awaited<ReturnType<typeof startHttp>> | null = null;
+  let demoClosed: Promise<void> | null = null;
+  const closeDemo = () => (demoClosed ??= demo ? demo.close().catch(() => undefined) : Promise.resolve());
+  const removeHandlers = stopOnSignals(
+    async () => {
+      if (server) await server.stop();
+      else if (!demo) process.exit(0); // still setting up: the data directory is rebuilt at every start anyway
+      await closeDemo();
+      await context.close().catch(() => undefined);
+    },
+    { log },
+  );
   log(`Démonstration Liasse — données dans ${dataDir}`);
-  const demo = await setUpDemo(context, { invoices, seed: parsed.values.seed ?? 'liasse-demo', log });
+  demo = await setUpDemo(context, { invoices, seed: parsed.values.seed ?? 'liasse-demo', log });
   log(`Simulateur Chorus Pro : ${demo.simulator.url}`);
-  const server = await startHttp(context, { demo: true, simulatorUrl: demo.simulator.url, log });
+  server = await startHttp(context, { demo: true, simulatorUrl: demo.simulator.url, log, handleSignals: false });
   log('');
   log(`  Liasse est prêt : ${server.url}`);
   log(`  Compte de démonstration : ${DEMO_USERNAME} / ${DEMO_PASSWORD}`);
@@ -44,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   log('');
   log('Ctrl+C pour arrêter.');
   await server.closed;
-  await demo.close();
+  await closeDemo();
+  removeHandlers();
   return 0;
 }
