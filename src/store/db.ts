@@ -54,6 +54,9 @@ export function openSqlite(file: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 15000');
+  // Keeps the planner's statistics current (SQLite's advice for long-lived connections): without
+  // them the search picks poor indexes on large tables. Bounded work, cheap when nothing changed.
+  database.pragma('optimize = 0x10002');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
 }
