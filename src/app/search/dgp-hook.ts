@@ -8,18 +8,21 @@
 // the expiry shifts every day (completion date + days left), and a paid invoice has none to watch.
 // The sync re-indexes an invoice when its history changes (SUSPENDUE, COMPLETEE, MISE_EN_PAIEMENT),
 // so the stored state and expiry follow. The risk filter reads only running delays.
+//
+// A credit note (avoir) runs no deadline: invoiceDgpFromRows, the deadlines module's one
+// application of the rule, returns a not-applicable result with a null expiry, stored as state ''.
 import type { Transaction } from 'kysely';
-import { computeDgp, defaultDgpPolicy, type DgpResult, todayInParis } from '../../domain/dgp.ts';
+import { defaultDgpPolicy, todayInParis } from '../../domain/dgp.ts';
 import type { Database } from '../../store/schema.ts';
 import type { InvoiceTable } from '../../store/tables/foundation.ts';
-import { dgpInputFromRows } from '../deadlines/index.ts';
+import { type ApplicableDgp, invoiceDgpFromRows } from '../deadlines/index.ts';
 import { loadDeadlineSettings } from '../deadlines/settings.ts';
 
 export type StoredDgp = { dgp_expiry: string | null; dgp_state: '' | 'running' | 'suspended' | 'paid' };
 
 /** The stored form of a DGP result: expiry and state. */
-export function storedDgp(result: DgpResult): StoredDgp {
-  if (result.expiryDate === null) return { dgp_expiry: null, dgp_state: '' };
+export function storedDgp(result: ApplicableDgp): StoredDgp {
+  if (!result.applicable || result.expiryDate === null) return { dgp_expiry: null, dgp_state: '' };
   const state = result.paid ? 'paid' : result.suspendedNow ? 'suspended' : 'running';
   return { dgp_expiry: result.expiryDate, dgp_state: state };
 }
@@ -34,5 +37,5 @@ export async function dgpOf(
     trx.selectFrom('chorus_history').select(['status', 'at']).where('invoice_id', '=', invoice.id).execute(),
   ]);
   const policy = defaultDgpPolicy(tenant?.kind ?? 'commune', loadDeadlineSettings().dgp);
-  return storedDgp(computeDgp(dgpInputFromRows(invoice, history), policy, today));
+  return storedDgp(invoiceDgpFromRows(invoice, history, policy, today));
 }

@@ -2,9 +2,11 @@
 // same transaction that stores or updates the invoice; matching calls it after storing a result.
 // Everything the window filters, sorts or counts on is copied here once, so a query never joins.
 import { sql, type Transaction } from 'kysely';
+import { parisDate } from '../../domain/dgp.ts';
 import type { Invoice } from '../../domain/invoice.ts';
 import type { Dialect } from '../../store/db.ts';
 import type { Database } from '../../store/schema.ts';
+import type { InvoiceTable } from '../../store/tables/foundation.ts';
 import type { AppContext } from '../context.ts';
 import { dgpOf } from './dgp-hook.ts';
 import { buildDocument, sortKey } from './normalize.ts';
@@ -18,6 +20,59 @@ function parseModel(json: string | null): ModelPart {
   } catch {
     return {};
   }
+}
+
+type Assignment = { budget_code: string | null; exercice: number | null } | undefined;
+
+/**
+ * The budget and exercice the window files an invoice under — the one place this is decided.
+ * The allocated (else best matched) engagement decides both. Without one — most invoices, e.g.
+ * every paid one that `liasse match` never saw — the budget is the one whose SIRET is the
+ * invoice's recipient structure (invoices.structure_id → structures.siret, else the buyer SIRET),
+ * within the tenant, and the exercice the year the invoice was made available (else deposited,
+ * else issued), in French time: the exercice a collectivité charges a received invoice to.
+ */
+export async function budgetAndExercice(
+  trx: Transaction<Database>,
+  invoice: Pick<InvoiceTable, 'tenant_id' | 'structure_id' | 'buyer_siret' | 'made_available_at' | 'deposited_at' | 'issue_date'>,
+  engagement: Assignment,
+): Promise<{ budgetCode: string | null; exercice: number | null }> {
+  let budgetCode = engagement?.budget_code ?? null;
+  if (budgetCode === null) {
+    const budgetBySiret = async (siret: string) =>
+      (
+        await trx
+          .selectFrom('budgets')
+          .select('code')
+          .where('tenant_id', '=', invoice.tenant_id)
+          .where('siret', '=', siret)
+          .orderBy('code')
+          .executeTakeFirst()
+      )?.code ?? null;
+    if (invoice.structure_id) {
+      const structure = await trx
+        .selectFrom('structures')
+        .select('siret')
+        .where('id', '=', invoice.structure_id)
+        .where('tenant_id', '=', invoice.tenant_id)
+        .executeTakeFirst();
+      if (structure) budgetCode = await budgetBySiret(structure.siret);
+    }
+    if (budgetCode === null && invoice.buyer_siret) budgetCode = await budgetBySiret(invoice.buyer_siret);
+  }
+  let exercice = engagement?.exercice ?? null;
+  if (exercice === null) {
+    const instant = invoice.made_available_at ?? invoice.deposited_at;
+    let day = invoice.issue_date;
+    try {
+      if (instant) day = parisDate(instant);
+    } catch {
+      // An unreadable Chorus instant: the issue date still gives a year.
+    }
+    const year = day ? Number(day.slice(0, 4)) : NaN;
+    exercice = Number.isInteger(year) && year > 0 ? year : null;
+  }
+  return { budgetCode, exercice };
 }
 
 export async function indexInvoice(trx: Transaction<Database>, dialect: Dialect, invoiceId: string): Promise<void> {
@@ -66,6 +121,7 @@ export async function indexInvoice(trx: Transaction<Database>, dialect: Dialect,
 
   // A confirmed allocation decides budget and exercice; else the matching's best engagement.
   const main = allocations[0] ?? (match?.numero ? match : undefined);
+  const { budgetCode, exercice } = await budgetAndExercice(trx, invoice, main);
   const matchState = match?.status ?? (allocations.length > 0 ? 'confirmed' : 'pending');
   const anomalyCodes = match?.anomaly_codes ?? '';
   const lineTexts = model.lines
@@ -106,8 +162,8 @@ export async function indexInvoice(trx: Transaction<Database>, dialect: Dialect,
     received_date: receivedDate ?? '',
     without_metadata: invoice.without_metadata ? 1 : 0,
     document_type: invoice.document_type,
-    budget_code: main?.budget_code ?? '',
-    exercice: main?.exercice ?? 0,
+    budget_code: budgetCode ?? '',
+    exercice: exercice ?? 0,
     service_code: service?.code ?? invoice.chorus_service_code ?? '',
     match_state: matchState,
     engagement_numero: main?.numero ?? '',
@@ -136,7 +192,12 @@ export async function indexInvoice(trx: Transaction<Database>, dialect: Dialect,
     .execute();
 }
 
-/** Rebuilds the search rows of every invoice (of one tenant when given), in batches of one transaction each. */
+/**
+ * Rebuilds the search rows of every invoice (of one tenant when given), in batches of one
+ * transaction each. This is how rows indexed before a change of what is copied (e.g. the budget
+ * and exercice derived from the recipient structure, the empty DGP state of credit notes) are
+ * brought up to date, without a migration: `liasse search --reindex [--tenant T]`.
+ */
 export async function reindexAll(context: AppContext, tenantId?: string, batchSize = 500): Promise<number> {
   const { db, dialect } = context.store;
   let after = '';
