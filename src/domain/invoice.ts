@@ -260,7 +260,8 @@ export function isValidSiren(value: string): boolean {
   return /^\d{9}$/.test(value) && luhn(value);
 }
 
-function luhn(digits: string): boolean {
+/** The Luhn check used by SIREN and SIRET keys. */
+export function luhn(digits: string): boolean {
   let sum = 0;
   for (let index = 0; index < digits.length; index += 1) {
     let digit = Number(digits[digits.length - 1 - index]);

@@ -1,5 +1,6 @@
 // Valid French identifiers for seeded data: SIREN/SIRET with their Luhn key, intra-EU VAT numbers
 // (FR + key + SIREN) and IBANs with correct ISO 13616 check digits.
+import { luhn as luhnValid } from '../../domain/invoice.ts';
 import type { Rng } from './prng.ts';
 
 function luhnCheckDigit(payload: string): string {
@@ -10,18 +11,6 @@ function luhnCheckDigit(payload: string): string {
   throw new Error('unreachable');
 }
 
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let index = 0; index < digits.length; index += 1) {
-    let digit = Number(digits[digits.length - 1 - index]);
-    if (index % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
 
 /** A 9-digit SIREN starting with `prefix` (e.g. "21" for a commune), Luhn-valid. */
 export function makeSiren(rng: Rng, prefix = ''): string {

@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     else {
       const label = outcome.result === 'accepted' ? 'accepté' : outcome.result === 'rejected' ? 'REJETÉ' : 'partiellement rejeté (PJ)';
       process.stdout.write(`Bordereau n° ${outcome.bordereau} ${label}${outcome.alreadyImported ? ' (acquittement déjà importé)' : ''}.\n`);
-      for (const mandat of outcome.mandats) process.stdout.write(`  Mandat n° ${mandat.numero} : ${mandat.status}${mandat.reason ? ` — ${mandat.reason}` : ''}\n`);
+      for (const mandat of outcome.mandats) process.stdout.write(`  Mandat n° ${mandat.numero} : ${mandat.statusLabel}${mandat.reason ? ` — ${mandat.reason}` : ''}\n`);
     }
     return outcome.accepted ? 0 : 3;
   } finally {
