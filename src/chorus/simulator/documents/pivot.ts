@@ -7,23 +7,9 @@ import { PIVOT_STATUS_CODES } from '../../types.ts';
 import type { ChorusStatus } from '../../types.ts';
 import type { InvoiceContext } from './context.ts';
 import { el, xmlDocument, type XmlNode } from './xml.ts';
+import { CHORUS_STATUS_LABELS } from '../../../domain/lifecycle.ts';
 
 export type PivotFile = { name: string; mimeType: string; type: '01' | '02'; content: Buffer; zipped: Buffer; idOriginal: string };
-
-const STATUS_LABELS: Partial<Record<ChorusStatus, string>> = {
-  DEPOSEE: 'Déposée',
-  EN_COURS_ACHEMINEMENT: "En cours d'acheminement",
-  MISE_A_DISPOSITION: 'Mise à disposition',
-  A_RECYCLER: 'À recycler',
-  REJETEE: 'Rejetée',
-  SUSPENDUE: 'Suspendue',
-  SERVICE_FAIT: 'Service fait',
-  MANDATEE: 'Mandatée',
-  MISE_A_DISPOSITION_COMPTABLE: 'Mise à disposition du comptable',
-  COMPTABILISEE: 'Comptabilisée',
-  MISE_EN_PAIEMENT: 'Mise en paiement',
-  COMPLETEE: 'Complétée',
-};
 
 /** Pivot decimals carry 6 digits (fixtures: 3245.000000); rates are fractions (2.1 % → 0.021). */
 function amount6(value: string): string {
@@ -118,7 +104,7 @@ function unit(numOrdre: number, { context, files, minimal }: PivotUnit): XmlNode
           el('ValidationUnitaire', {}, [
             el('DateStatut', {}, h.at.slice(0, 10)),
             el('CodeStatut', {}, PIVOT_STATUS_CODES[h.code] as string),
-            el('ComplementStatut', {}, STATUS_LABELS[h.code] ?? h.code),
+            el('ComplementStatut', {}, (CHORUS_STATUS_LABELS as Partial<Record<ChorusStatus, string>>)[h.code] ?? h.code),
             h.commentaire ? el('Commentaire', {}, h.commentaire) : null,
             el('ProducteurStatut', {}, [
               el('TypeIdentifiant', {}, '1'),
