@@ -15,6 +15,7 @@ import { CLI_ACTOR } from '../domain/roles.ts';
 import { channelFromConfig, type DropFolderChannel } from '../teletransmission/index.ts';
 import { simulatedAcquit, summarisePes } from '../teletransmission/s2low-sim.ts';
 import { buildTestServer, signIn, TEST_PASSWORD } from './testing.ts';
+import { CHORUS_STATUS_LABELS } from '../domain/lifecycle.ts';
 
 async function userOn(context: AppContext, tenantId: string, username: string, role: 'valideur' | 'lecteur' | 'gestionnaire') {
   const user = await createUser(context.store.db, CLI_ACTOR, { username, displayName: username, password: TEST_PASSWORD });
@@ -86,6 +87,11 @@ test('mandat preview, creation, bordereau, acknowledgement follow-up and abandon
 
       response = await valideur.request('POST', `${base}/invoices/${invoiceId}/service-fait`, {});
       assert.equal(response.statusCode, 200, response.body);
+      const detail = (await valideur.request('GET', `${base}/invoices/${invoiceId}`)).json();
+      // Screens show the Chorus status in French, from the lifecycle's one table.
+      assert.ok(detail.chorusStatus, 'the fixture invoice has a Chorus status');
+      assert.equal(detail.chorusStatusLabel, CHORUS_STATUS_LABELS[detail.chorusStatus as keyof typeof CHORUS_STATUS_LABELS]);
+      assert.notEqual(detail.chorusStatusLabel, detail.chorusStatus);
       preview = (await valideur.request('GET', `${base}/mandats/preview?invoiceId=${invoiceId}`)).json();
       assert.equal(preview.ready, true);
       assert.deepEqual(preview.problems, []);

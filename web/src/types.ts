@@ -29,6 +29,8 @@ type Party = {
 export type TimelineEntry = { at: string; kind: string; title: string; detail: string | null; actor: string | null };
 
 export type InvoiceDetail = InvoiceListItem & {
+  /** French label of chorusStatus, from the server's lifecycle table. */
+  chorusStatusLabel: string | null;
   orderReference: string | null;
   contractReference: string | null;
   buyerReference: string | null;

@@ -13,6 +13,7 @@ import { getInvoiceDetail } from '../../store/invoices.ts';
 import { HttpError } from '../errors.ts';
 import { defineRoute } from '../routing.ts';
 import { tenantParams } from './admin.ts';
+import { CHORUS_STATUS_LABELS, isChorusStatus } from '../../domain/lifecycle.ts';
 
 export const invoiceParams = tenantParams.extend({ invoiceId: z.string().min(1).max(64) });
 
@@ -110,6 +111,7 @@ export function register(app: FastifyInstance, context: AppContext): void {
         ...rest,
         dgp,
         timeline,
+        chorusStatusLabel: chorusStatusLabel(invoice.chorusStatus),
         // The structured view of XML-only invoices needs the seller and buyer blocks and notes.
         parties: model ? { seller: model.seller, buyer: model.buyer, payee: model.payee, payment: model.payment, notes: model.notes } : null,
         hasPdf: invoice.attachments.some((file) => file.mimeType === 'application/pdf' || /\.pdf$/i.test(file.filename)),
@@ -170,4 +172,10 @@ export function register(app: FastifyInstance, context: AppContext): void {
       },
     });
   }
+}
+
+/** The French label of a Chorus status for screens; an unknown code is shown as it is. */
+function chorusStatusLabel(code: string | null): string | null {
+  if (code === null) return null;
+  return isChorusStatus(code) ? CHORUS_STATUS_LABELS[code] : code;
 }

@@ -165,7 +165,7 @@ export default function InvoiceScreen({ tenantId, invoiceId }: { tenantId: strin
               <dt>{t.invoice.chorusId}</dt>
               <dd>{data.chorusId}</dd>
               <dt>{t.invoice.chorusStatus}</dt>
-              <dd>{data.chorusStatus ?? t.app.none}</dd>
+              <dd>{data.chorusStatusLabel ?? data.chorusStatus ?? t.app.none}</dd>
               <dt>{t.invoice.format}</dt>
               <dd>{data.format ?? t.app.none}</dd>
               <dt>{t.invoice.amountHt}</dt>
