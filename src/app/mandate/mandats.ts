@@ -716,6 +716,11 @@ export async function cancelPendingMandat(context: AppContext, tenantId: string,
     const numero = Number(mandat.numero);
     const lines = await trx.selectFrom('mandat_lines').selectAll().where('mandat_id', '=', mandat.id).orderBy('engagement_id').execute();
     if (mandat.kind !== 'ordinaire') await checkAnnulationWithdrawable(trx, mandat);
+    // Same lock order as insertMandat — engagements in id order, then the series — so a withdrawal
+    // racing the creation of the next mandat waits instead of deadlocking.
+    for (const engagementId of [...new Set(lines.map((line) => line.engagement_id))].sort()) {
+      await trx.updateTable('engagements').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', engagementId).execute();
+    }
 
     const series = mandatSeries(mandat.budget_id, Number(mandat.exercice));
     if (!(await releaseLastInSequence(trx, series, numero))) {
