@@ -184,16 +184,14 @@ function runClock(start: number, days: number, suspensions: { from: number; to: 
   return { expiry, suspendedDays, suspendedNow, frozenRemaining };
 }
 
-export function computeDgp(input: DgpInput, policy: DgpPolicy, today: IsoDate): DgpResult {
-  const comptableDays = policy.totalDays - policy.ordonnateurDays;
-  const picked = pickStart(input, policy);
-  const paidOn = input.paidOn ?? null;
-  const empty: DgpResult = {
+/** The result when no clock runs: no start date yet, or a document the deadline does not apply to. */
+export function dgpWithoutClock(policy: DgpPolicy, paidOn: IsoDate | null): DgpResult {
+  return {
     startDate: null,
     startSource: null,
     totalDays: policy.totalDays,
     ordonnateurDays: policy.ordonnateurDays,
-    comptableDays,
+    comptableDays: policy.totalDays - policy.ordonnateurDays,
     expiryDate: null,
     ordonnateurExpiryDate: null,
     suspendedDays: 0,
@@ -206,6 +204,13 @@ export function computeDgp(input: DgpInput, policy: DgpPolicy, today: IsoDate): 
     daysLate: 0,
     status: paidOn !== null ? 'paid' : 'not_started',
   };
+}
+
+export function computeDgp(input: DgpInput, policy: DgpPolicy, today: IsoDate): DgpResult {
+  const comptableDays = policy.totalDays - policy.ordonnateurDays;
+  const picked = pickStart(input, policy);
+  const paidOn = input.paidOn ?? null;
+  const empty = dgpWithoutClock(policy, paidOn);
   if (!picked) return empty;
 
   let start = dayNumber(picked.date);

@@ -3,7 +3,7 @@
 // charges proposed as a ready mandat input. Plain functions over Kysely: the CLI, the HTTP
 // dashboard and the mandats module call them.
 import type { Kysely } from 'kysely';
-import { computeDgp, defaultDgpPolicy, type DgpInput, type DgpPolicy, type DgpPolicyOverrides, type DgpResult, type DgpSuspension, parisDate, todayInParis } from '../../domain/dgp.ts';
+import { computeDgp, defaultDgpPolicy, dgpWithoutClock, type DgpInput, type DgpPolicy, type DgpPolicyOverrides, type DgpResult, type DgpSuspension, parisDate, todayInParis } from '../../domain/dgp.ts';
 import { computeLatePaymentCharges, halfYearStart, type InterestRate, type LatePaymentCharges, LEGAL_MARGIN_POINTS, MissingInterestRateError } from '../../domain/interest.ts';
 import { Decimal } from '../../domain/money.ts';
 import { type Actor, requirePermission } from '../../domain/roles.ts';
@@ -99,21 +99,7 @@ export function invoiceDgpFromRows(
   const reason = dgpNotApplicableReason(invoice.document_type);
   if (reason === null) return { ...computeDgp(input, policy, today), applicable: true, notApplicableReason: null, input };
   return {
-    startDate: null,
-    startSource: null,
-    totalDays: policy.totalDays,
-    ordonnateurDays: policy.ordonnateurDays,
-    comptableDays: policy.totalDays - policy.ordonnateurDays,
-    expiryDate: null,
-    ordonnateurExpiryDate: null,
-    suspendedDays: 0,
-    suspendedNow: false,
-    daysLeft: null,
-    ordonnateurDaysLeft: null,
-    daysElapsed: null,
-    paid: input.paidOn !== null && input.paidOn !== undefined,
-    late: false,
-    daysLate: 0,
+    ...dgpWithoutClock(policy, input.paidOn ?? null),
     status: 'not_applicable',
     applicable: false,
     notApplicableReason: reason,
